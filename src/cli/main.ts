@@ -1,0 +1,131 @@
+// The `ocits` command line: runc's commands and flags, thin wrappers over the
+// runtime library. Errors: one line on stderr, exit status 1.
+import { Command, Option } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { configureLog, logError } from './log';
+import { DEFAULT_ROOT } from '../runtime/state';
+import { OCI_VERSION } from '../spec/types';
+
+const VERSION = '0.1.0';
+
+interface Globals { root: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
+
+function globals(cmd: Command): Globals {
+  return cmd.optsWithGlobals() as unknown as Globals;
+}
+
+/** Runs a command body; any error becomes "ocits: <op>: <reason>" and exit status 1. */
+function action<A extends unknown[]>(op: string, body: (...args: A) => void | number | Promise<void | number>) {
+  return async (...args: A) => {
+    try {
+      const r = await body(...args);
+      process.exitCode = typeof r === 'number' ? r : 0;
+    } catch (e) {
+      logError(`${op}: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+function intOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ocits');
+  program
+    .description('An OCI runtime: runs containers from OCI bundles')
+    .option('--root <dir>', 'state directory', DEFAULT_ROOT)
+    .option('--log <file>', 'log file (created even when empty)')
+    .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
+    .option('--debug', 'debug logging')
+    .option('--systemd-cgroup', 'use the systemd cgroup path form slice:prefix:name')
+    .option('--rootless <mode>', 'true|false|auto (accepted)', 'auto')
+    .option('--criu <path>', 'accepted for runc compatibility')
+    .version(`ocits version ${VERSION}\nspec: ${OCI_VERSION}`, '-v, --version')
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ocits: ${s.slice(7)}` : s) })
+    .hook('preAction', (_p, cmd) => {
+      const g = globals(cmd);
+      configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
+    });
+
+  const createFlags = (c: Command) => c
+    .option('-b, --bundle <dir>', 'bundle directory', '.')
+    .option('--pid-file <file>', 'write the init pid here')
+    .option('--console-socket <path>', 'unix socket that receives the pty master')
+    .option('--preserve-fds <n>', 'pass N more fds (from 3) to the container', intOption, 0)
+    .option('--no-pivot', 'move + chroot instead of pivot_root')
+    .option('--no-new-keyring', 'accepted')
+    .argument('<id>', 'container id');
+
+  createFlags(program.command('create').description('create a container'))
+    .action(action('create', (id: string, o: Record<string, unknown>, cmd: Command) => {
+      const g = globals(cmd);
+      const { createContainer } = require('../runtime/create') as typeof import('../runtime/create');
+      createContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
+        preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup, consoleSocket: o.consoleSocket as string | undefined });
+    }));
+
+  createFlags(program.command('run').description('create and start a container, and wait for it'))
+    .option('-d, --detach', 'return after start')
+    .option('--keep', 'keep the container after it exits')
+    .action(action('run', async (id: string, o: Record<string, unknown>, cmd: Command) => {
+      const g = globals(cmd);
+      const { runContainer } = require('../runtime/run') as typeof import('../runtime/run');
+      return runContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
+        preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
+        consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, keep: o.keep === true });
+    }));
+
+  program.command('start').description('start a created container').argument('<id>')
+    .action(action('start', (id: string, _o: unknown, cmd: Command) => {
+      require('../runtime/lifecycle').startContainer(globals(cmd).root, id);
+    }));
+
+  program.command('state').description('print the state of a container').argument('<id>')
+    .action(action('state', (id: string, _o: unknown, cmd: Command) => {
+      const st = require('../runtime/lifecycle').containerState(globals(cmd).root, id);
+      process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+    }));
+
+  program.command('kill').description('send a signal to the container init').argument('<id>').argument('[signal]', 'name or number', 'SIGTERM')
+    .option('-a, --all', 'signal every process of the container')
+    .action(action('kill', (id: string, signal: string, o: { all?: boolean }, cmd: Command) => {
+      require('../runtime/lifecycle').killContainer(globals(cmd).root, id, signal, { all: o.all });
+    }));
+
+  program.command('delete').description('delete a container').argument('<id>')
+    .option('-f, --force', 'kill a running container first; succeed when it does not exist')
+    .action(action('delete', (id: string, o: { force?: boolean }, cmd: Command) => {
+      require('../runtime/lifecycle').deleteContainer(globals(cmd).root, id, { force: o.force });
+    }));
+
+  program.command('list').alias('ls').description('list containers')
+    .addOption(new Option('-f, --format <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .option('-q, --quiet', 'ids only')
+    .action(action('list', (o: { format: string; quiet?: boolean }, cmd: Command) => {
+      const { formatList } = require('./list') as typeof import('./list');
+      process.stdout.write(formatList(require('../runtime/lifecycle').listContainers(globals(cmd).root), o));
+    }));
+
+  program.command('spec').description('write a default config.json')
+    .option('-b, --bundle <dir>', 'where to write it', '.')
+    .option('--rootless', 'a config for running without root')
+    .action(action('spec', (o: { bundle: string; rootless?: boolean }) => {
+      const file = path.join(o.bundle, 'config.json');
+      if (fs.existsSync(file)) throw new Error(`${file} already exists; remove it first`);
+      const { defaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
+      fs.writeFileSync(file, JSON.stringify(defaultSpec(o.rootless === true), null, 2) + '\n');
+    }));
+
+  return program;
+}
+
+buildProgram().parseAsync(process.argv).catch((e) => {
+  logError(e instanceof Error ? e.message : String(e));
+  process.exitCode = 1;
+});

@@ -1,0 +1,245 @@
+// Apply step for the container's filesystem: runs in the init, inside its new
+// mount namespace. setupRootfs (mounts and devices, still seeing host paths),
+// enterRootfs (pivot_root or move+chroot), finishRootfs (masked and read-only
+// paths, sysctl, read-only root), in that order.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as libc from '../sys/libc';
+import type { SysError } from '../sys/errno';
+import type { InitPlan } from '../runtime/init-plan';
+import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from './mount-plan';
+import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNodePlan } from './devices-plan';
+import { parseMountOptions, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
+import { securePathInRoot, isSubpath, type LstatLike } from './paths';
+import { lockedFlagsFromStatvfs, hostCgroupHierarchies } from './mount-info';
+
+const O_PATH = 0x200000, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000, O_DIRECTORY = 0x10000, O_RDONLY = 0;
+const MNT_DETACH = 2;
+
+export class MountError extends Error {}
+
+const lstatHost: LstatLike = (p) => {
+  try {
+    const st = fs.lstatSync(p);
+    return st.isSymbolicLink() ? { isSymlink: true, target: fs.readlinkSync(p) } : { isSymlink: false };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw e;
+  }
+};
+
+/** A container path as a host path inside the rootfs, symlinks resolved inside it. */
+export function resolveInRootfs(rootfs: string, containerPath: string): string {
+  const p = securePathInRoot(rootfs, containerPath, lstatHost);
+  if (!isSubpath(rootfs, p)) throw new MountError(`${containerPath} resolves outside the rootfs`);
+  return p;
+}
+
+function ensureDir(hostPath: string): void {
+  fs.mkdirSync(hostPath, { recursive: true, mode: 0o755 });
+}
+
+function ensureFile(hostPath: string): void {
+  ensureDir(path.dirname(hostPath));
+  if (!fs.existsSync(hostPath)) fs.closeSync(fs.openSync(hostPath, 'a', 0o644));
+}
+
+/** Mounts onto an O_PATH fd of the destination, after checking it is still inside the rootfs. */
+function mountOnto(rootfs: string, dest: string, source: string | null, type: string | null, flags: number, data: string | null): void {
+  const fd = libc.open(dest, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+  try {
+    const real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    if (!isSubpath(rootfs, real)) throw new MountError(`mount destination ${dest} moved outside the rootfs (${real})`);
+    libc.mount(source, `/proc/self/fd/${fd}`, type, flags, data);
+  } finally {
+    libc.close(fd);
+  }
+}
+
+function remountFlags(op: BindMountOp | CgroupMountOp, flags: number, source: string): number {
+  if (!op.preserveLockedFlags) return flags;
+  return flags | (lockedFlagsFromStatvfs(libc.statvfsFlags(source)) & ~op.clearedFlags);
+}
+
+function describe(op: MountOp, e: unknown): MountError {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new MountError(`mounts[${op.index}] (${op.destination}): ${msg}`);
+}
+
+function applyBind(rootfs: string, op: BindMountOp): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(op.source);
+  } catch {
+    throw new MountError(`mount source ${op.source}: no such file or directory`);
+  }
+  if (op.idmap) throw new MountError('ID-mapped mounts are not supported by this version of ocits');
+  const dest = resolveInRootfs(rootfs, op.destination);
+  if (st.isDirectory()) ensureDir(dest);
+  else ensureFile(dest);
+  mountOnto(rootfs, dest, op.source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+  if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, op.source), null);
+  finishMount(dest, op);
+}
+
+function finishMount(dest: string, op: MountOp): void {
+  for (const p of op.propagation) libc.mount(null, dest, null, p, null);
+  if (op.recAttrSet || op.recAttrClr) libc.mountSetattr(-100, dest, 0x8000 /* AT_RECURSIVE */, op.recAttrSet, op.recAttrClr);
+}
+
+function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolean): void {
+  const dest = resolveInRootfs(rootfs, op.destination);
+  ensureDir(dest);
+  try {
+    mountOnto(rootfs, dest, op.source, op.type, op.flags, op.data || null);
+  } catch (e) {
+    // sysfs needs a network namespace owned by the container's user namespace; else bind the host's.
+    if (op.type !== 'sysfs' || !userns || (e as SysError).code !== 'EPERM') throw e;
+    mountOnto(rootfs, dest, '/sys', null, MS_BIND | MS_REC, null);
+    const locked = lockedFlagsFromStatvfs(libc.statvfsFlags('/sys'));
+    libc.mount(null, dest, null, MS_BIND | MS_REMOUNT | MS_REC | op.flags | locked, null);
+  }
+  finishMount(dest, op);
+}
+
+/** cgroup mounts: cgroup2 as is; v1 as a tmpfs with one cgroup mount per host hierarchy. */
+function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
+  const dest = resolveInRootfs(rootfs, op.destination);
+  ensureDir(dest);
+  const hierarchies = hostCgroupHierarchies();
+  const ro = op.readonly ? MS_RDONLY : 0;
+  const base = op.flags & ~MS_RDONLY;
+  if (op.type === 'cgroup2' || hierarchies.every((h) => h.fstype === 'cgroup2')) {
+    mountOnto(rootfs, dest, 'cgroup2', 'cgroup2', op.flags, null);
+    return;
+  }
+  mountOnto(rootfs, dest, 'tmpfs', 'tmpfs', base | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=755');
+  for (const h of hierarchies) {
+    const sub = path.join(dest, h.name);
+    ensureDir(sub);
+    if (cgroupNs) libc.mount(h.fstype, sub, h.fstype, base | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, h.fstype === 'cgroup' ? h.options : null);
+    else {
+      libc.mount(h.mountpoint, sub, null, MS_BIND | MS_REC, null);
+      libc.mount(null, sub, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+    }
+    for (const alias of h.aliases) {
+      const link = path.join(dest, alias);
+      if (!fs.existsSync(link)) fs.symlinkSync(h.name, link);
+    }
+  }
+  if (ro) libc.mount(null, dest, null, MS_REMOUNT | MS_RDONLY | base | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=755');
+}
+
+function createDevice(rootfs: string, d: DeviceNodePlan): void {
+  const dest = resolveInRootfs(rootfs, d.path);
+  ensureDir(path.dirname(dest));
+  if (d.method === 'bind') {
+    ensureFile(dest);
+    mountOnto(rootfs, dest, d.path, null, MS_BIND, null);
+    return;
+  }
+  try { fs.unlinkSync(dest); } catch { /* not there */ }
+  libc.mknod(dest, d.mode, makedev(d.major, d.minor));
+  libc.chown(dest, d.uid, d.gid);
+}
+
+function setupDev(plan: InitPlan, ops: MountOp[]): void {
+  const rootfs = plan.rootfs;
+  const userns = plan.namespaces.has('user') !== 'none';
+  const devIsHostBind = ops.some((o) => o.kind === 'bind' && o.destination === '/dev');
+  const devices = planDevices(plan.spec.linux?.devices, { userns });
+  const configured = new Set((plan.spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
+  for (const d of devices) {
+    if (devIsHostBind && !configured.has(d.path)) continue;
+    createDevice(rootfs, d);
+  }
+  if (devIsHostBind) return;
+  const links = [...defaultDevSymlinks({ procKcoreExists: fs.existsSync('/proc/kcore') }), PTMX_SYMLINK];
+  for (const l of links) {
+    const dest = resolveInRootfs(rootfs, l.path);
+    if (l === PTMX_SYMLINK) { try { fs.unlinkSync(dest); } catch { /* absent */ } }
+    if (!fs.existsSync(dest) && !isSymlink(dest)) fs.symlinkSync(l.target, dest);
+  }
+}
+
+function isSymlink(p: string): boolean {
+  try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
+}
+
+export function setupRootfs(plan: InitPlan): void {
+  const rootfs = plan.rootfs;
+  const userns = plan.namespaces.has('user') !== 'none';
+  const propagation = plan.spec.linux?.rootfsPropagation;
+  const rootProp = propagation ? parseMountOptions([propagation]).propagation[0] ?? MS_SLAVE | MS_REC : MS_SLAVE | MS_REC;
+  libc.mount(null, '/', null, rootProp, null);
+  libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null);
+  const ops = planMounts(plan.spec.mounts, { rootfs, userns, bundle: plan.bundle });
+  const oldUmask = libc.umask(0);
+  try {
+    for (const op of ops) {
+      try {
+        if (op.kind === 'bind') applyBind(rootfs, op);
+        else if (op.kind === 'cgroup') applyCgroup(rootfs, op, plan.namespaces.has('cgroup') !== 'none');
+        else applyFs(rootfs, op, userns);
+      } catch (e) {
+        throw describe(op, e);
+      }
+    }
+    setupDev(plan, ops);
+  } finally {
+    libc.umask(oldUmask);
+  }
+}
+
+export function enterRootfs(plan: InitPlan): void {
+  const rootfs = plan.rootfs;
+  if (plan.noPivot) {
+    libc.chdir(rootfs);
+    libc.mount(rootfs, '/', null, MS_MOVE, null);
+    libc.chroot('.');
+    libc.chdir('/');
+    return;
+  }
+  // pivot_root fails under a shared parent mount: make the rootfs's own mount private first.
+  libc.mount(null, rootfs, null, MS_PRIVATE, null);
+  const oldRoot = libc.open('/', O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  const newRoot = libc.open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  try {
+    libc.fchdir(newRoot);
+    libc.pivotRoot('.', '.');
+    libc.fchdir(oldRoot);
+    libc.mount(null, '.', null, MS_SLAVE | MS_REC, null);
+    libc.umount2('.', MNT_DETACH);
+    libc.chdir('/');
+  } finally {
+    libc.close(oldRoot);
+    libc.close(newRoot);
+  }
+}
+
+/** After entering the rootfs: masked and read-only paths, sysctl, then the read-only root. */
+export function finishRootfs(plan: InitPlan): void {
+  const linux = plan.spec.linux ?? {};
+  for (const p of linux.maskedPaths ?? []) {
+    let st: fs.Stats;
+    try { st = fs.statSync(p); } catch { continue; }
+    if (st.isDirectory()) libc.mount('tmpfs', p, 'tmpfs', MS_RDONLY, null);
+    else libc.mount('/dev/null', p, null, MS_BIND, null);
+  }
+  for (const p of linux.readonlyPaths ?? []) {
+    if (!fs.existsSync(p)) continue;
+    libc.mount(p, p, null, MS_BIND | MS_REC, null);
+    const flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | lockedFlagsFromStatvfs(libc.statvfsFlags(p));
+    libc.mount(null, p, null, flags, null);
+  }
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    try {
+      fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+    } catch (e) {
+      throw new Error(`linux.sysctl ${key}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such sysctl' : (e as Error).message}`);
+    }
+  }
+  if (plan.spec.root?.readonly) {
+    libc.mount(null, '/', null, MS_BIND | MS_REMOUNT | MS_RDONLY | lockedFlagsFromStatvfs(libc.statvfsFlags('/')), null);
+  }
+}

@@ -1,0 +1,163 @@
+// `create`: validate the bundle, make the state directory, fork the init and
+// walk it through its stages; return once the container exists ("created").
+// Any failure removes every trace: the init, its cgroups, the state directory.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadBundleConfig } from '../spec/load';
+import type { State } from '../spec/types';
+import { OCI_VERSION } from '../spec/types';
+import * as libc from '../sys/libc';
+import { channelPair, receive, send } from './channel';
+import { planInit, mappingText, type InitPlan } from './init-plan';
+import { runInit } from './init-process';
+import { runHooks } from './hooks';
+import { containerDeviceRules } from '../linux/device-access';
+import { cgroupManager, type CgroupManager } from '../cgroups';
+import {
+  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic, removeLockFile,
+} from './state';
+
+const PR_SET_CHILD_SUBREAPER = 36;
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  preserveFds?: number;
+  noPivot?: boolean;
+  systemdCgroup?: boolean;
+  consoleSocket?: string;
+}
+
+export interface Created { record: ContainerRecord; plan: InitPlan }
+
+export function createContainer(o: CreateOptions): Created {
+  const lock = lockContainer(o.root, o.id);
+  try {
+    return createLocked(o, lock.fd);
+  } finally {
+    lock.release();
+  }
+}
+
+function createLocked(o: CreateOptions, lockFd: number): Created {
+  const dir = stateDir(o.root, o.id);
+  const loaded = loadBundleConfig(o.bundle);
+  const spec = loaded.spec;
+  if (!spec.process) throw new RuntimeError('config.json: /process: a container needs a process to run');
+  if (spec.process.terminal && !o.consoleSocket) {
+    throw new RuntimeError('config.json: /process/terminal is true: use --console-socket (terminals without one are not supported yet)');
+  }
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id "${o.id}" already exists`);
+    throw e;
+  }
+  let initPid = 0;
+  let cgroups: CgroupManager | undefined;
+  try {
+    const fifo = fifoPath(dir);
+    libc.mkfifo(fifo, 0o622);
+    const state: State = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', bundle: loaded.bundle };
+    if (spec.annotations) state.annotations = spec.annotations;
+    const plan = planInit({
+      id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
+      noPivot: o.noPivot === true, fifoPath: fifo, state,
+    });
+    cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
+    cgroups.create();
+    const resources = spec.linux?.resources;
+    cgroups.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
+
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const [parentEnd, childEnd] = channelPair();
+    const stage1 = libc.forkProcess();
+    // The init must not keep the container lock (flock follows the open file).
+    if (stage1 === 0) runInit(plan, childEnd, [parentEnd, lockFd]);
+    libc.close(childEnd);
+    try {
+      initPid = driveInit(plan, parentEnd, stage1, cgroups);
+    } finally {
+      libc.close(parentEnd);
+    }
+    const st = processStat(initPid);
+    if (!st) throw new RuntimeError('container init exited before it was ready');
+    const record: ContainerRecord = {
+      id: o.id, pid: initPid, startTime: st.startTime, bundle: loaded.bundle, rootfs: loaded.rootfs,
+      created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
+      cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
+    };
+    saveRecord(dir, record);
+    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(initPid), 0o644);
+    return { record, plan };
+  } catch (e) {
+    if (initPid > 0) {
+      try { libc.kill(initPid, 9); libc.waitpid(initPid, 0); } catch { /* already gone */ }
+    }
+    try { cgroups?.destroy(); } catch { /* best effort: report the first error */ }
+    fs.rmSync(dir, { recursive: true, force: true });
+    removeLockFile(o.root, o.id);
+    throw e;
+  }
+}
+
+/** The runtime's side of the init's stages; returns the init's pid. */
+function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupManager): number {
+  let initPid = 0;
+  const reap1 = () => { try { libc.waitpid(stage1, 0); } catch { /* reaped */ } };
+  try {
+    for (;;) {
+      const m = receive(fd);
+      if (!m) throw new RuntimeError('container init exited unexpectedly');
+      switch (m.type) {
+        case 'stage1':
+          if (plan.namespaces.newUser) writeIdMaps(stage1, plan);
+          cgroups.join(stage1);
+          send(fd, { type: 'go' });
+          break;
+        case 'init-pid':
+          initPid = m.pid as number;
+          reap1();
+          break;
+        case 'hooks': {
+          const state: State = { ...plan.state, status: 'creating', pid: initPid };
+          try {
+            runHooks('prestart', plan.hooks.prestart, state);
+            runHooks('createRuntime', plan.hooks.createRuntime, state);
+          } catch (e) {
+            send(fd, { type: 'abort' });
+            throw e;
+          }
+          send(fd, { type: 'ok' });
+          break;
+        }
+        case 'error':
+          throw new RuntimeError(String(m.message));
+        case 'ready':
+          return initPid;
+        default:
+          throw new RuntimeError(`unexpected message "${m.type}" from the container init`);
+      }
+    }
+  } catch (e) {
+    if (initPid > 0) { try { libc.kill(initPid, 9); } catch { /* gone */ } }
+    try { libc.kill(stage1, 9); } catch { /* gone */ }
+    reap1();
+    if (initPid > 0) { try { libc.waitpid(initPid, 0); } catch { /* not our child */ } }
+    throw e;
+  }
+}
+
+function writeIdMaps(pid: number, plan: InitPlan): void {
+  const write = (file: string, text: string) => {
+    try {
+      fs.writeFileSync(`/proc/${pid}/${file}`, text);
+    } catch (e) {
+      throw new RuntimeError(`writing ${file} of the container's user namespace: ${(e as Error).message} (linux.${file === 'uid_map' ? 'uidMappings' : 'gidMappings'})`);
+    }
+  };
+  write('uid_map', mappingText(plan.uidMappings));
+  write('gid_map', mappingText(plan.gidMappings));
+}

@@ -1,0 +1,133 @@
+// Plan step for the container's init: turns a validated config into the data
+// the init needs (pure: no syscalls), so it can be unit-tested without root.
+import * as path from 'node:path';
+import type { Hooks, IdMapping, Spec, State } from '../spec/types';
+import { planNamespaces, type NamespacePlan } from '../linux/namespaces';
+import type { IdentityPlan } from '../linux/identity';
+import { capsToMask } from '../linux/capabilities';
+import { parseRlimits } from '../linux/rlimits';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ProcessPlan {
+  args: string[];
+  env: string[];
+  cwd: string;
+  terminal: boolean;
+  identity: IdentityPlan;
+}
+
+export interface InitPlan {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  spec: Spec;
+  namespaces: NamespacePlan;
+  uidMappings: IdMapping[];
+  gidMappings: IdMapping[];
+  /** Contents for /proc/self/timens_offsets, when a new time namespace has offsets. */
+  timeOffsets?: string;
+  hostname?: string;
+  domainname?: string;
+  process: ProcessPlan;
+  preserveFds: number;
+  noPivot: boolean;
+  hooks: Hooks;
+  fifoPath: string;
+  state: State;
+}
+
+export interface InitOptions {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  spec: Spec;
+  preserveFds: number;
+  noPivot: boolean;
+  fifoPath: string;
+  state: State;
+}
+
+/** Is container id `id` mapped in these mappings? */
+export function isMapped(maps: IdMapping[], id: number): boolean {
+  return maps.some((m) => id >= m.containerID && id < m.containerID + m.size);
+}
+
+export function mappingText(maps: IdMapping[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function timeOffsetsText(spec: Spec): string | undefined {
+  const offs = spec.linux?.timeOffsets;
+  if (!offs) return undefined;
+  const lines = Object.entries(offs).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`);
+  return lines.length ? lines.join('') : undefined;
+}
+
+export function planProcess(spec: Spec, setgroupsDenied: boolean): ProcessPlan {
+  const p = spec.process;
+  if (!p) throw new Error('config.json: /process: missing (a container needs a process to run)');
+  const caps = p.capabilities;
+  const identity: IdentityPlan = {
+    uid: p.user.uid,
+    gid: p.user.gid,
+    additionalGids: p.user.additionalGids ?? [],
+    umask: p.user.umask,
+    rlimits: parseRlimits(p.rlimits ?? []),
+    noNewPrivileges: p.noNewPrivileges === true,
+    oomScoreAdj: p.oomScoreAdj,
+    setgroupsDenied,
+    caps: caps === undefined ? undefined : {
+      bounding: capsToMask(caps.bounding ?? [], '/process/capabilities/bounding'),
+      effective: capsToMask(caps.effective ?? [], '/process/capabilities/effective'),
+      permitted: capsToMask(caps.permitted ?? [], '/process/capabilities/permitted'),
+      inheritable: capsToMask(caps.inheritable ?? [], '/process/capabilities/inheritable'),
+      ambient: capsToMask(caps.ambient ?? [], '/process/capabilities/ambient'),
+    },
+  };
+  const env = p.env ?? [];
+  return {
+    args: p.args ?? [],
+    env,
+    cwd: p.cwd,
+    terminal: p.terminal === true,
+    identity,
+  };
+}
+
+export function planInit(o: InitOptions): InitPlan {
+  const spec = o.spec;
+  const namespaces = planNamespaces(spec.linux?.namespaces);
+  return {
+    id: o.id,
+    bundle: o.bundle,
+    rootfs: o.rootfs,
+    spec,
+    namespaces,
+    uidMappings: spec.linux?.uidMappings ?? [],
+    gidMappings: spec.linux?.gidMappings ?? [],
+    timeOffsets: namespaces.has('time') === 'new' ? timeOffsetsText(spec) : undefined,
+    hostname: spec.hostname,
+    domainname: spec.domainname,
+    process: planProcess(spec, false),
+    preserveFds: o.preserveFds,
+    noPivot: o.noPivot,
+    hooks: spec.hooks ?? {},
+    fifoPath: o.fifoPath,
+    state: o.state,
+  };
+}
+
+/** Finds an executable inside the container the way execvp would: PATH from the process env. */
+export function lookPath(file: string, env: string[], isExecutable: (p: string) => boolean): string {
+  if (file.includes('/')) {
+    if (isExecutable(file)) return file;
+    throw new Error(`exec: "${file}": no such file or directory`);
+  }
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+  for (const dir of pathVar.split(':')) {
+    const candidate = path.join(dir || '.', file);
+    if (isExecutable(candidate)) return candidate;
+  }
+  throw new Error(`exec: "${file}": executable file not found in $PATH`);
+}

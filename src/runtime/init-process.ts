@@ -1,0 +1,145 @@
+// The container's init, from the runtime's fork() to execve(). Everything here
+// is synchronous (see shared notes/process-model.md): no promises, timers or
+// async I/O, errors go to the runtime over the channel, and it ends in execve
+// or _exit.
+//
+// stage 1 (first fork): user namespace, joined namespaces, new namespaces;
+//   forks stage 2 so that it is pid 1 of a new pid namespace, reports its pid,
+//   exits.
+// stage 2 (the init): rootfs, hooks, then waits on the exec FIFO for `start`,
+//   then identity, and execs the user's process.
+import * as fs from 'node:fs';
+import * as libc from '../sys/libc';
+import { send, receive } from './channel';
+import type { InitPlan } from './init-plan';
+import { isMapped, lookPath } from './init-plan';
+import { CLONE_NEWTIME } from '../linux/namespaces';
+import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
+import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { runHooks } from './hooks';
+
+const PR_SET_DUMPABLE = 4;
+const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+const F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
+const CLOSE_RANGE_CLOEXEC = 4;
+
+function expect(fd: number, type: string): void {
+  const m = receive(fd);
+  if (!m) libc.exit_(1); // the runtime is gone: give up quietly
+  if (m.type !== type) throw new Error(`init: expected "${type}" from the runtime, got "${m.type}"`);
+}
+
+function fail(fd: number, e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  try { send(fd, { type: 'error', message: msg }); } catch { /* runtime gone */ }
+  libc.exit_(1);
+}
+
+/** Entry point in the forked child; never returns. */
+export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never {
+  try {
+    for (const f of runtimeFds) libc.close(f);
+    libc.prctl(PR_SET_DUMPABLE, 0);
+    stage1(plan, fd);
+  } catch (e) {
+    fail(fd, e);
+  }
+}
+
+function stage1(plan: InitPlan, fd: number): never {
+  const ns = plan.namespaces;
+  if (ns.newUser) libc.unshare(0x10000000);
+  send(fd, { type: 'stage1' });
+  expect(fd, 'go');
+  if (ns.newUser) {
+    if (isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
+    if (isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);
+  }
+  // Open every namespace to join before joining any (their paths are host paths).
+  const toJoin = ns.join.map((j) => {
+    try {
+      return { ...j, nsfd: libc.open(j.path, O_RDONLY | O_CLOEXEC) };
+    } catch (e) {
+      throw new Error(`linux.namespaces: ${j.kind.type} namespace ${j.path}: ${(e as Error).message.replace(/^open \S+: /, '')}`);
+    }
+  });
+  for (const j of toJoin) {
+    libc.setns(j.nsfd, j.kind.flag, j.path);
+    libc.close(j.nsfd);
+  }
+  if (ns.newFlags) libc.unshare(ns.newFlags);
+  if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
+  const pid = libc.forkProcess();
+  if (pid === 0) {
+    try {
+      stage2(plan, fd);
+    } catch (e) {
+      fail(fd, e);
+    }
+  }
+  send(fd, { type: 'init-pid', pid });
+  libc.exit_(0);
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function stage2(plan: InitPlan, fd: number): never {
+  const fifo = libc.open(plan.fifoPath, O_PATH | O_CLOEXEC);
+  const mountNs = plan.namespaces.has('mount');
+  if (mountNs === 'new') setupRootfs(plan);
+  send(fd, { type: 'hooks', phase: 'createRuntime' });
+  expect(fd, 'ok');
+  runHooks('createContainer', plan.hooks.createContainer, { ...plan.state, status: 'created', pid: libc.getpid() });
+  if (mountNs === 'new') enterRootfs(plan);
+  else libc.chdir('/');
+  if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
+  if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
+  if (mountNs === 'new') finishRootfs(plan);
+
+  const proc = plan.process;
+  const exe = lookPath(proc.args[0], proc.env, isExecutable);
+  if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
+  applyRlimits(proc.identity);
+  applyOomScoreAdj(proc.identity);
+  send(fd, { type: 'ready' });
+  libc.close(fd);
+
+  // Blocks until `start` opens the FIFO for reading.
+  const w = libc.open(`/proc/self/fd/${fifo}`, O_WRONLY | O_CLOEXEC);
+  libc.write(w, Buffer.from('0'));
+  libc.close(w);
+  libc.close(fifo);
+  try {
+    runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: libc.getpid() });
+    applyIdentity(proc.identity);
+    libc.chdir(proc.cwd);
+    prepareExec(plan.preserveFds);
+    libc.execve(exe, proc.args, proc.env);
+  } catch (e) {
+    try { libc.write(2, Buffer.from(`ocits: container ${plan.id}: ${(e as Error).message}\n`)); } catch { /* no stderr */ }
+    libc.exit_(127);
+  }
+}
+
+/** Only fds 0-2 and the preserved ones reach the container; signals back to default. */
+function prepareExec(preserveFds: number): void {
+  libc.closeRange(3 + preserveFds, 0xffffffff, CLOSE_RANGE_CLOEXEC);
+  // Node marks stdio close-on-exec and may leave it non-blocking: undo both.
+  for (let f = 0; f < 3 + preserveFds; f++) {
+    try {
+      libc.fcntl(f, F_SETFD, 0);
+      if (f > 2) continue;
+      const fl = libc.fcntl(f, F_GETFL);
+      if (fl & O_NONBLOCK) libc.fcntl(f, F_SETFL, fl & ~O_NONBLOCK);
+    } catch { /* fd not open */ }
+  }
+  for (let s = 1; s <= 64; s++) if (s !== 9 && s !== 19 && s !== 32 && s !== 33) libc.signalDefault(s);
+  libc.unblockAllSignals();
+}

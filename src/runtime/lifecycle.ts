@@ -1,0 +1,180 @@
+// start, state, kill, delete, list: the commands on an existing container.
+import * as fs from 'node:fs';
+import * as libc from '../sys/libc';
+import { SysError } from '../sys/errno';
+import { parseSignal } from '../linux/signals';
+import { cgroupManagerFromPaths } from '../cgroups';
+import { runHooks, runHooksWarnOnly } from './hooks';
+import {
+  RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
+  lockContainer, removeLockFile, stateDir, stateDocument,
+} from './state';
+import type { State } from '../spec/types';
+
+const O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, POLLIN = 1;
+
+function isPaused(rec: ContainerRecord): () => boolean {
+  return () => {
+    try { return cgroupManagerFromPaths(rec.cgroups).isFrozen(); } catch { return false; }
+  };
+}
+
+export function containerStatus(root: string, rec: ContainerRecord): Status {
+  return deriveStatus(root, rec, isPaused(rec));
+}
+
+export function containerState(root: string, id: string): State {
+  const rec = loadRecord(root, id);
+  return stateDocument(rec, containerStatus(root, rec));
+}
+
+function withLock<T>(root: string, id: string, f: () => T): T {
+  const lock = lockContainer(root, id);
+  try { return f(); } finally { lock.release(); }
+}
+
+/** `start`: release the init blocked on the exec FIFO, then run poststart hooks. */
+export function startContainer(root: string, id: string): void {
+  const rec = withLock(root, id, () => {
+    const rec = loadRecord(root, id);
+    const status = containerStatus(root, rec);
+    if (status !== 'created') throw new RuntimeError(`cannot start a container that is ${status === 'running' || status === 'paused' ? 'already ' : ''}${status}; it must be created`);
+    const fifo = fifoPath(stateDir(root, id));
+    const fd = libc.open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    try {
+      // Wait for the init's byte; give up if the init dies first.
+      for (;;) {
+        if (libc.poll([{ fd, events: POLLIN }], 50) > 0) {
+          const n = libc.read(fd, Buffer.alloc(1));
+          if (n === 1) break;
+        }
+        if (!initAlive(rec)) throw new RuntimeError(`container "${id}" init exited before it could start`);
+      }
+    } finally {
+      libc.close(fd);
+    }
+    fs.rmSync(fifo, { force: true });
+    return rec;
+  });
+  const state = stateDocument(rec, 'running');
+  try {
+    runHooks('poststart', rec.hooks.poststart, state);
+  } catch (e) {
+    // The spec: a failing poststart hook is logged; the container keeps running.
+    process.stderr.write(`ocits: warning: ${(e as Error).message}\n`);
+  }
+}
+
+export interface KillOptions { all?: boolean }
+
+export function killContainer(root: string, id: string, signal: string, o: KillOptions = {}): void {
+  const sig = parseSignal(signal);
+  const rec = loadRecord(root, id);
+  const status = containerStatus(root, rec);
+  if (status === 'stopped') {
+    if (o.all) return;
+    throw new RuntimeError('container not running');
+  }
+  if (o.all) {
+    for (const pid of containerPids(rec)) {
+      try { libc.kill(pid, sig); } catch { /* exited meanwhile */ }
+    }
+    return;
+  }
+  try {
+    libc.kill(rec.pid, sig);
+  } catch (e) {
+    if (e instanceof SysError && e.code === 'ESRCH') throw new RuntimeError('container not running');
+    throw e;
+  }
+}
+
+/** Every process of the container: from its cgroup, or its pid namespace when it has its own. */
+export function containerPids(rec: ContainerRecord): number[] {
+  let pids: number[] = [];
+  try { pids = cgroupManagerFromPaths(rec.cgroups).pids(); } catch { /* no cgroup */ }
+  if (pids.length === 0 && rec.ownPidNamespace) pids = pidsInNamespaceOf(rec.pid);
+  if (!pids.includes(rec.pid) && initAlive(rec)) pids.unshift(rec.pid);
+  return pids;
+}
+
+function pidsInNamespaceOf(pid: number): number[] {
+  let target: string;
+  try { target = fs.readlinkSync(`/proc/${pid}/ns/pid`); } catch { return []; }
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try { if (fs.readlinkSync(`/proc/${name}/ns/pid`) === target) out.push(Number(name)); } catch { /* gone */ }
+  }
+  return out;
+}
+
+function waitGone(rec: ContainerRecord, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  while (initAlive(rec)) {
+    if (Date.now() > deadline) return false;
+    libc.nanosleep(5);
+  }
+  return true;
+}
+
+export interface DeleteOptions { force?: boolean }
+
+export function deleteContainer(root: string, id: string, o: DeleteOptions = {}): void {
+  const dir = stateDir(root, id);
+  if (!fs.existsSync(dir)) {
+    if (o.force) return;
+    throw new RuntimeError(`container "${id}" does not exist`);
+  }
+  withLock(root, id, () => {
+    let rec: ContainerRecord | undefined;
+    try { rec = loadRecord(root, id); } catch { /* half-created: no record */ }
+    if (!rec) {
+      if (!o.force) throw new RuntimeError(`container "${id}" is not fully created; use delete --force to remove it`);
+      killHalfCreated(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    const status = containerStatus(root, rec);
+    if ((status === 'running' || status === 'paused') && !o.force) {
+      throw new RuntimeError(`cannot delete container "${id}" that is ${status}: stop it first or use --force`);
+    }
+    if (status !== 'stopped') destroyProcesses(rec, status === 'paused');
+    const cg = cgroupManagerFromPaths(rec.cgroups);
+    cg.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+    const warnings = runHooksWarnOnly('poststop', rec.hooks.poststop, stateDocument(rec, 'stopped'));
+    for (const w of warnings) process.stderr.write(`ocits: warning: ${w}\n`);
+  });
+  removeLockFile(root, id);
+}
+
+function destroyProcesses(rec: ContainerRecord, paused: boolean): void {
+  for (const pid of containerPids(rec)) { try { libc.kill(pid, 9); } catch { /* gone */ } }
+  if (paused) { try { cgroupManagerFromPaths(rec.cgroups).thaw(); } catch { /* no freezer */ } }
+  try { libc.waitpid(rec.pid, 1); } catch { /* not our child */ }
+  if (!waitGone(rec, 10000)) throw new RuntimeError(`container "${rec.id}" init (pid ${rec.pid}) did not exit after SIGKILL`);
+}
+
+/** A create killed half-way leaves an init whose pid we may not know: find it by its exec FIFO. */
+function killHalfCreated(dir: string): void {
+  const fifo = fifoPath(dir);
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      for (const fd of fs.readdirSync(`/proc/${name}/fd`)) {
+        if (fs.readlinkSync(`/proc/${name}/fd/${fd}`) === fifo) { libc.kill(Number(name), 9); break; }
+      }
+    } catch { /* gone or not ours */ }
+  }
+}
+
+export function listContainers(root: string): { state: State; created: string; owner: number }[] {
+  const out: { state: State; created: string; owner: number }[] = [];
+  for (const id of listIds(root)) {
+    let rec: ContainerRecord;
+    try { rec = loadRecord(root, id); } catch { continue; }
+    out.push({ state: stateDocument(rec, containerStatus(root, rec)), created: rec.created, owner: rec.owner });
+  }
+  return out;
+}

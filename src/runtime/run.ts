@@ -1,0 +1,58 @@
+// `run`: create + start + wait, as one command. The runtime stays the init's
+// parent (it is a child subreaper), forwards signals to it, and exits with its
+// status (128+N when killed by signal N).
+import * as libc from '../sys/libc';
+import { createContainer, type CreateOptions } from './create';
+import { deleteContainer, startContainer } from './lifecycle';
+
+export interface RunOptions extends CreateOptions { detach?: boolean; keep?: boolean }
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGCONT: 18, SIGWINCH: 28 };
+
+export function exitStatus(waitStatus: number): number {
+  const sig = waitStatus & 0x7f;
+  return sig === 0 ? (waitStatus >> 8) & 0xff : 128 + sig;
+}
+
+export async function runContainer(o: RunOptions): Promise<number> {
+  const { record } = createContainer(o);
+  try {
+    startContainer(o.root, o.id);
+  } catch (e) {
+    try { deleteContainer(o.root, o.id, { force: true }); } catch { /* report the start error */ }
+    throw e;
+  }
+  if (o.detach) return 0;
+  const status = await waitForExit(record.pid);
+  if (!o.keep) deleteContainer(o.root, o.id, { force: true });
+  return status;
+}
+
+/** Reaps children until the init exits; other orphans reparented to us are reaped too. */
+function waitForExit(pid: number): Promise<number> {
+  return new Promise((resolve) => {
+    const handlers = FORWARDED.map((name) => {
+      const h = () => { try { libc.kill(pid, SIGNAL_NUMBERS[name]); } catch { /* exited */ } };
+      process.on(name, h);
+      return [name, h] as const;
+    });
+    const reap = () => {
+      for (;;) {
+        let r: libc.WaitResult;
+        try { r = libc.waitpid(-1, 1 /* WNOHANG */); } catch { return; }
+        if (r.pid <= 0) return;
+        if (r.pid === pid) {
+          clearInterval(timer);
+          process.off('SIGCHLD', reap);
+          for (const [name, h] of handlers) process.off(name, h);
+          resolve(exitStatus(r.status));
+          return;
+        }
+      }
+    };
+    process.on('SIGCHLD', reap);
+    const timer = setInterval(reap, 100);
+    reap();
+  });
+}
