@@ -1,6 +1,8 @@
 // The cgroup2 hierarchy of this host (the whole tree on v2, /sys/fs/cgroup/unified on
 // hybrid), driven as a v2 layout: the device eBPF program is loaded, attached,
-// replaced and enforced; cgroup.freeze stops a child; pids() and destroy.
+// replaced and enforced; cgroup.freeze stops a child; pids() and destroy. On a hybrid
+// host, also hugetlb limits in the cgroup2 tree. Everything that changes the shared
+// cgroup2 root (subtree_control) is in this one file, and undone at the end.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -104,4 +106,24 @@ t.test('device program, freeze, pids, destroy', async (t) => {
   await until(() => m.pids().length === 0);
   m.destroy();
   t.notOk(fs.existsSync(path.join(top, name)), 'directories removed');
+});
+
+const unifiedTop = top;
+const unifiedHasHugetlb = layout.kind === 'hybrid' && unifiedTop
+  && read(path.join(unifiedTop, 'cgroup.controllers')).split(/\s+/).includes('hugetlb')
+  && !layout.v1.some((x) => x.controllers.includes('hugetlb')) && fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB');
+
+t.test('hybrid host: hugetlb, found only in the cgroup2 tree, is delegated there and limited', { skip: !unifiedHasHugetlb && 'no hybrid hugetlb' }, async (t) => {
+  const before = read(path.join(unifiedTop, 'cgroup.subtree_control'));
+  // The real (hybrid) layout this time, not the cgroup2-only view.
+  const m = cgroupManager({ id: 'huge', cgroupsPath: `${name}-huge/c` });
+  t.teardown(() => { try { m.destroy(); } catch { /* below */ } });
+  m.create();
+  t.equal(read(path.join(unifiedTop, 'cgroup.subtree_control')), before, 'create does not touch the shared cgroup2 tree');
+  m.apply({ hugepageLimits: [{ pageSize: '2MB', limit: 0 }], memory: { limit: 1 << 26 } });
+  const dir = m.paths().filter((p) => p.path.startsWith(unifiedTop + '/')).at(-1).path;
+  t.equal(read(path.join(dir, 'hugetlb.2MB.max')), '0');
+  t.same(m.stats().data.hugetlb['2MB'], { usage: 0, failcnt: 0 });
+  m.destroy();
+  t.notOk(fs.existsSync(dir));
 });
