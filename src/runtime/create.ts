@@ -12,6 +12,7 @@ import { planInit, mappingText, type InitPlan } from './init-plan';
 import { runInit } from './init-process';
 import { runHooks } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
+import { connectConsoleSocket } from '../linux/console';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic, removeLockFile,
@@ -47,7 +48,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   const spec = loaded.spec;
   if (!spec.process) throw new RuntimeError('config.json: /process: a container needs a process to run');
   if (spec.process.terminal && !o.consoleSocket) {
-    throw new RuntimeError('config.json: /process/terminal is true: use --console-socket (terminals without one are not supported yet)');
+    throw new RuntimeError('config.json: /process/terminal is true: a terminal needs --console-socket');
   }
   try {
     fs.mkdirSync(dir, { mode: 0o711 });
@@ -57,14 +58,17 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   }
   let initPid = 0;
   let cgroups: CgroupManager | undefined;
+  let consoleFd: number | undefined;
   try {
+    fs.copyFileSync(loaded.configPath, path.join(dir, 'config.json'));
+    if (spec.process.terminal && o.consoleSocket) consoleFd = connectConsoleSocket(o.consoleSocket);
     const fifo = fifoPath(dir);
     libc.mkfifo(fifo, 0o622);
     const state: State = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', bundle: loaded.bundle };
     if (spec.annotations) state.annotations = spec.annotations;
     const plan = planInit({
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
-      noPivot: o.noPivot === true, fifoPath: fifo, state,
+      noPivot: o.noPivot === true, fifoPath: fifo, state, consoleSocketFd: consoleFd,
     });
     cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
     cgroups.create();
@@ -77,6 +81,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     // The init must not keep the container lock (flock follows the open file).
     if (stage1 === 0) runInit(plan, childEnd, [parentEnd, lockFd]);
     libc.close(childEnd);
+    if (consoleFd !== undefined) { libc.close(consoleFd); consoleFd = undefined; }
     try {
       initPid = driveInit(plan, parentEnd, stage1, cgroups);
     } finally {
@@ -93,6 +98,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(initPid), 0o644);
     return { record, plan };
   } catch (e) {
+    if (consoleFd !== undefined) libc.close(consoleFd);
     if (initPid > 0) {
       try { libc.kill(initPid, 9); libc.waitpid(initPid, 0); } catch { /* already gone */ }
     }

@@ -35,6 +35,8 @@ export interface InitPlan {
   hooks: Hooks;
   fifoPath: string;
   state: State;
+  /** Connected console socket (terminal: true), inherited by the init. */
+  consoleSocketFd?: number;
 }
 
 export interface InitOptions {
@@ -46,6 +48,7 @@ export interface InitOptions {
   noPivot: boolean;
   fifoPath: string;
   state: State;
+  consoleSocketFd?: number;
 }
 
 /** Is container id `id` mapped in these mappings? */
@@ -115,6 +118,7 @@ export function planInit(o: InitOptions): InitPlan {
     hooks: spec.hooks ?? {},
     fifoPath: o.fifoPath,
     state: o.state,
+    consoleSocketFd: o.consoleSocketFd,
   };
 }
 

@@ -17,6 +17,7 @@ import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
 import { runHooks } from './hooks';
+import { attachTerminal } from '../linux/console';
 
 const PR_SET_DUMPABLE = 4;
 const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
@@ -91,6 +92,7 @@ function isExecutable(p: string): boolean {
 }
 
 function stage2(plan: InitPlan, fd: number): never {
+  const proc = plan.process;
   const fifo = libc.open(plan.fifoPath, O_PATH | O_CLOEXEC);
   const mountNs = plan.namespaces.has('mount');
   if (mountNs === 'new') setupRootfs(plan);
@@ -102,8 +104,8 @@ function stage2(plan: InitPlan, fd: number): never {
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
   if (mountNs === 'new') finishRootfs(plan);
+  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
 
-  const proc = plan.process;
   const exe = lookPath(proc.args[0], proc.env, isExecutable);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);

@@ -317,3 +317,54 @@ export function bufferAddress(buf: Buffer): bigint {
   if (!koffi) koffi = require('koffi');
   return BigInt(koffi.address(buf) as bigint | number);
 }
+
+// ---- terminals and unix sockets -------------------------------------------------
+
+export function ioctlPtr(fd: number, req: number, arg: Buffer | null, what?: string): number {
+  return check('ioctl', what, fn('ioctl', 'int ioctl(int fd, unsigned long req, ...)')(fd, req, 'void *', arg));
+}
+
+export function ioctlInt(fd: number, req: number, arg: number, what?: string): number {
+  return check('ioctl', what, fn('ioctl', 'int ioctl(int fd, unsigned long req, ...)')(fd, req, 'int', arg));
+}
+
+export function socket(domain: number, type: number): number {
+  return check('socket', undefined, fn('socket', 'int socket(int d, int t, int p)')(domain, type, 0));
+}
+
+function sockaddrUn(path: string): Buffer {
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(1 /* AF_UNIX */, 0);
+  if (Buffer.byteLength(path) > 107) throw new SysError('connect', 36 /* ENAMETOOLONG */, path);
+  addr.write(path, 2);
+  return addr;
+}
+
+export function connectUnix(fd: number, path: string): void {
+  check('connect', path, fn('connect', 'int connect(int fd, const void *addr, uint32_t len)')(fd, sockaddrUn(path), 110));
+}
+
+let msgTypes: { msghdr: Koffi.TypeObject } | undefined;
+
+/** sendmsg with one SCM_RIGHTS control message carrying `fdToSend`, and `data` as payload. */
+export function sendFd(sock: number, data: string, fdToSend: number): void {
+  if (!msgTypes) {
+    fn('getpid', 'int getpid()');
+    const iovec = koffi.struct('ocits_iovec', { base: 'void *', len: 'size_t' });
+    const msghdr = koffi.struct('ocits_msghdr', {
+      name: 'void *', namelen: 'uint32_t', iov: koffi.pointer(iovec), iovlen: 'size_t',
+      control: 'void *', controllen: 'size_t', flags: 'int',
+    });
+    msgTypes = { msghdr };
+  }
+  const payload = Buffer.from(data);
+  // struct cmsghdr { size_t len; int level; int type; } followed by one int, padded to 24 bytes.
+  const cmsg = Buffer.alloc(24);
+  cmsg.writeBigUInt64LE(20n, 0);
+  cmsg.writeInt32LE(1 /* SOL_SOCKET */, 8);
+  cmsg.writeInt32LE(1 /* SCM_RIGHTS */, 12);
+  cmsg.writeInt32LE(fdToSend, 16);
+  const msg = { name: null, namelen: 0, iov: [{ base: payload, len: payload.length }], iovlen: 1, control: cmsg, controllen: cmsg.length, flags: 0 };
+  const send = fn('sendmsg', 'long sendmsg(int fd, const ocits_msghdr *msg, int flags)');
+  check('sendmsg', undefined, send(sock, msg, 0));
+}
