@@ -37,6 +37,7 @@ function intOption(v: string): number {
 export function buildProgram(): Command {
   const program = new Command('ocits');
   program
+    .enablePositionalOptions()
     .description('An OCI runtime: runs containers from OCI bundles')
     .option('--root <dir>', 'state directory', DEFAULT_ROOT)
     .option('--log <file>', 'log file (created even when empty)')
@@ -79,6 +80,37 @@ export function buildProgram(): Command {
       return runContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
         preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
         consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, keep: o.keep === true });
+    }));
+
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program.command('exec').description('run a process in a running container')
+    .argument('<id>').argument('[command...]')
+    .passThroughOptions()
+    .option('-p, --process <file>', 'process.json (runtime-spec Process)')
+    .option('-t, --tty', 'allocate a pty')
+    .option('--console-socket <path>', 'unix socket that receives the pty master')
+    .option('-d, --detach', 'return once the process started')
+    .option('--pid-file <file>', 'write the process pid here')
+    .option('--cwd <dir>', 'working directory')
+    .option('-e, --env <var>', 'KEY=value (repeatable)', collect, [])
+    .option('-u, --user <uid[:gid]>', 'user')
+    .option('-g, --additional-gids <gid>', 'additional gid (repeatable)', (v: string, prev: number[]) => [...prev, intOption(v)], [] as number[])
+    .option('-c, --cap <cap>', 'add a capability (repeatable)', collect, [])
+    .option('--no-new-privs', 'set no_new_privs')
+    .option('--preserve-fds <n>', 'pass N more fds', intOption, 0)
+    .option('--apparmor <profile>', 'accepted (no AppArmor here)')
+    .option('--process-label <label>', 'accepted (no SELinux here)')
+    .option('--ignore-paused', 'exec even if paused')
+    .option('--cgroup <path>', 'accepted')
+    .action(action('exec', async (id: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
+      const { execInContainer } = require('../runtime/exec') as typeof import('../runtime/exec');
+      return execInContainer({
+        root: globals(cmd).root, id, args: command, processFile: o.process as string | undefined, tty: o.tty === true,
+        consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, pidFile: o.pidFile as string | undefined,
+        cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
+        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
+        preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true,
+      });
     }));
 
   program.command('start').description('start a created container').argument('<id>')

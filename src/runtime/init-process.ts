@@ -82,7 +82,7 @@ function stage1(plan: InitPlan, fd: number): never {
   libc.exit_(0);
 }
 
-function isExecutable(p: string): boolean {
+export function isExecutable(p: string): boolean {
   try {
     const st = fs.statSync(p);
     return st.isFile() && (st.mode & 0o111) !== 0;
@@ -131,7 +131,7 @@ function stage2(plan: InitPlan, fd: number): never {
 }
 
 /** Only fds 0-2 and the preserved ones reach the container; signals back to default. */
-function prepareExec(preserveFds: number): void {
+export function prepareExec(preserveFds: number): void {
   libc.closeRange(3 + preserveFds, 0xffffffff, CLOSE_RANGE_CLOEXEC);
   // Node marks stdio close-on-exec and may leave it non-blocking: undo both.
   for (let f = 0; f < 3 + preserveFds; f++) {

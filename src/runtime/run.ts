@@ -30,7 +30,7 @@ export async function runContainer(o: RunOptions): Promise<number> {
 }
 
 /** Reaps children until the init exits; other orphans reparented to us are reaped too. */
-function waitForExit(pid: number): Promise<number> {
+export function waitForExit(pid: number): Promise<number> {
   return new Promise((resolve) => {
     const handlers = FORWARDED.map((name) => {
       const h = () => { try { libc.kill(pid, SIGNAL_NUMBERS[name]); } catch { /* exited */ } };

@@ -134,3 +134,68 @@ function findDir(base, name, depth) {
   }
   return null;
 }
+
+/**
+ * Runs ocits with its stdout/stderr going to files in `dir` (a created or detached
+ * container inherits them, so pipes would never reach EOF). Returns the first
+ * output and out()/err() to read the files again later (the container's output).
+ */
+export function ocitsToFiles(args, dir, opts = {}) {
+  const tag = `${Date.now()}-${++counter}`;
+  const outFile = path.join(dir, `ocits-${tag}.out`);
+  const errFile = path.join(dir, `ocits-${tag}.err`);
+  const out = fs.openSync(outFile, 'w');
+  const err = fs.openSync(errFile, 'w');
+  let r;
+  try {
+    r = spawnSync(OCITS, args, { stdio: ['ignore', out, err], timeout: opts.timeout ?? 60000, env: opts.env ?? process.env });
+  } finally {
+    fs.closeSync(out);
+    fs.closeSync(err);
+  }
+  const read = (f) => fs.readFileSync(f, 'utf8');
+  return { status: r.status, signal: r.signal, stdout: read(outFile), stderr: read(errFile), out: () => read(outFile), err: () => read(errFile) };
+}
+
+/** Polls f() every 20 ms until it returns a truthy value; throws after timeoutMs. */
+export async function until(f, timeoutMs = 10000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * One container for one test: a bundle (makeBundle(args, edit)) and a unique id
+ * in state root `root`. Teardown force-deletes the container and removes the bundle.
+ * cli(...args) runs `ocits --root root ...args`; create()/run() go through files.
+ */
+export function fixture(t, root, args, edit) {
+  const b = makeBundle(args, edit);
+  const id = uniqueId();
+  t.teardown(() => {
+    ocits(['--root', root, 'delete', '--force', id]);
+    b.cleanup();
+  });
+  return {
+    b, id, root,
+    cli: (...a) => ocits(['--root', root, ...a]),
+    create: (extra = []) => ocitsToFiles(['--root', root, 'create', '--bundle', b.dir, ...extra, id], b.dir),
+    run: (extra = []) => runIn(root, b, id, extra),
+    state: () => {
+      const r = ocits(['--root', root, 'state', id]);
+      return r.status === 0 ? JSON.parse(r.stdout) : null;
+    },
+    leftovers: () => leftovers(root, b.dir, id),
+  };
+}
+
+/** A state root for one test file, removed when the file's tests end. */
+export function fileRoot(t) {
+  const root = makeRoot();
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  return root;
+}

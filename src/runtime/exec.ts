@@ -1,0 +1,151 @@
+// `exec`: run a new process inside a running container. The process comes
+// from --process FILE, or from the container's own process with the flags'
+// changes; it joins every namespace and the cgroups of the container.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseProcess, parseSpecText } from '../spec/load';
+import type { Process } from '../spec/types';
+import * as libc from '../sys/libc';
+import { NAMESPACE_KINDS } from '../linux/namespaces';
+import { connectConsoleSocket } from '../linux/console';
+import { cgroupManagerFromPaths } from '../cgroups';
+import { channelPair, receive, send } from './channel';
+import { planProcess } from './init-plan';
+import { runExecChild, type ExecChildPlan } from './exec-process';
+import { containerStatus } from './lifecycle';
+import { waitForExit } from './run';
+import { RuntimeError, loadRecord, stateDir, writeFileAtomic, type ContainerRecord } from './state';
+
+const PR_SET_CHILD_SUBREAPER = 36, O_RDONLY = 0, O_CLOEXEC = 0x80000;
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  processFile?: string;
+  args: string[];
+  tty?: boolean;
+  consoleSocket?: string;
+  detach?: boolean;
+  pidFile?: string;
+  cwd?: string;
+  env: string[];
+  user?: string;
+  additionalGids: number[];
+  caps: string[];
+  noNewPrivs?: boolean;
+  preserveFds: number;
+  ignorePaused?: boolean;
+}
+
+function parseUser(u: string): { uid: number; gid?: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(u);
+  if (!m) throw new RuntimeError(`--user ${u}: expected uid[:gid] as numbers`);
+  return { uid: Number(m[1]), gid: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+/** The process to run: --process FILE, or the container's process changed by the flags. */
+export function execProcess(base: Process, o: ExecOptions): Process {
+  if (o.processFile) {
+    const text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.processFile, 'utf8');
+    return parseProcess(text, path.basename(o.processFile));
+  }
+  if (o.args.length === 0) throw new RuntimeError('exec needs a command (or --process FILE)');
+  const p: Process = JSON.parse(JSON.stringify(base, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+  p.rlimits = base.rlimits;
+  p.args = o.args;
+  p.terminal = o.tty === true;
+  if (o.cwd) p.cwd = o.cwd;
+  p.env = [...(base.env ?? []), ...o.env];
+  if (o.user) {
+    const u = parseUser(o.user);
+    p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
+  }
+  if (o.additionalGids.length) p.user = { ...p.user, additionalGids: o.additionalGids };
+  if (o.caps.length && p.capabilities) {
+    const add = (list?: string[]) => [...new Set([...(list ?? []), ...o.caps])];
+    p.capabilities = {
+      bounding: add(p.capabilities.bounding), effective: add(p.capabilities.effective),
+      permitted: add(p.capabilities.permitted), inheritable: p.capabilities.inheritable, ambient: p.capabilities.ambient,
+    };
+  }
+  if (o.noNewPrivs) p.noNewPrivileges = true;
+  return p;
+}
+
+/** fds of the container's namespaces that differ from ours, in join order. */
+function openNamespaces(rec: ContainerRecord): ExecChildPlan['namespaces'] {
+  const out: ExecChildPlan['namespaces'] = [];
+  for (const kind of NAMESPACE_KINDS) {
+    const p = `/proc/${rec.pid}/ns/${kind.procName}`;
+    let theirs: string;
+    try { theirs = fs.readlinkSync(p); } catch { continue; }
+    let ours = '';
+    try { ours = fs.readlinkSync(`/proc/self/ns/${kind.procName}`); } catch { /* kernel without it */ }
+    if (theirs === ours) continue;
+    out.push({ fd: libc.open(p, O_RDONLY | O_CLOEXEC), flag: kind.flag, path: p });
+  }
+  return out;
+}
+
+export async function execInContainer(o: ExecOptions): Promise<number> {
+  const rec = loadRecord(o.root, o.id);
+  const status = containerStatus(o.root, rec);
+  if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
+  if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused)');
+  const spec = parseSpecText(fs.readFileSync(path.join(stateDir(o.root, o.id), 'config.json'), 'utf8'), 'config.json');
+  const proc = execProcess(spec.process!, o);
+  if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
+  const plan: ExecChildPlan = {
+    process: planProcess({ ...spec, process: proc }, false),
+    namespaces: openNamespaces(rec),
+    preserveFds: o.preserveFds,
+    consoleSize: proc.consoleSize,
+  };
+  const cleanupFds = () => plan.namespaces.forEach((n) => libc.close(n.fd));
+  let execPid = 0;
+  try {
+    if (proc.terminal && o.consoleSocket) plan.consoleSocketFd = connectConsoleSocket(o.consoleSocket);
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const [parentEnd, childEnd] = channelPair();
+    const stage1 = libc.forkProcess();
+    if (stage1 === 0) runExecChild(plan, childEnd, [parentEnd]);
+    libc.close(childEnd);
+    if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
+    try {
+      execPid = driveExec(parentEnd, stage1, rec);
+    } finally {
+      libc.close(parentEnd);
+    }
+  } finally {
+    cleanupFds();
+  }
+  if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(execPid), 0o644);
+  if (o.detach) return 0;
+  return waitForExit(execPid);
+}
+
+function driveExec(fd: number, stage1: number, rec: ContainerRecord): number {
+  let pid = 0;
+  try {
+    for (;;) {
+      const m = receive(fd);
+      if (!m) {
+        if (!pid) throw new RuntimeError('exec process exited unexpectedly');
+        return pid;
+      }
+      if (m.type === 'stage1') {
+        cgroupManagerFromPaths(rec.cgroups).join(stage1);
+        send(fd, { type: 'go' });
+      } else if (m.type === 'pid') {
+        pid = m.pid as number;
+        libc.waitpid(stage1, 0);
+      } else if (m.type === 'error') {
+        throw new RuntimeError(String(m.message));
+      }
+    }
+  } catch (e) {
+    try { libc.kill(stage1, 9); libc.waitpid(stage1, 0); } catch { /* reaped */ }
+    if (pid) { try { libc.waitpid(pid, 0); } catch { /* not ours */ } }
+    throw e;
+  }
+}
