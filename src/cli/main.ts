@@ -154,7 +154,65 @@ export function buildProgram(): Command {
       fs.writeFileSync(file, JSON.stringify(defaultSpec(o.rootless === true), null, 2) + '\n');
     }));
 
+  program.command('features').description('print the features document (JSON)')
+    .action(action('features', () => {
+      const { featuresDocument } = require('../runtime/features') as typeof import('../runtime/features');
+      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny()), null, 2) + '\n');
+    }));
+
+  program.command('ps').description("list the container's processes").argument('<id>').argument('[ps-args...]')
+    .passThroughOptions()
+    .addOption(new Option('-f, --format <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(action('ps', (id: string, psArgs: string[], o: { format: string }, cmd: Command) => {
+      process.stdout.write(resources().psContainer(globals(cmd).root, id, o.format, psArgs));
+    }));
+
+  program.command('update').description("change a running container's resources").argument('<id>')
+    .option('-r, --resources <file>', 'LinuxResources JSON file, or - for stdin')
+    .option('--memory <bytes>').option('--memory-swap <bytes>').option('--memory-reservation <bytes>')
+    .option('--kernel-memory <bytes>').option('--kernel-memory-tcp <bytes>')
+    .option('--cpu-shares <n>').option('--cpu-quota <n>').option('--cpu-period <n>')
+    .option('--cpu-rt-period <n>').option('--cpu-rt-runtime <n>')
+    .option('--cpuset-cpus <list>').option('--cpuset-mems <list>')
+    .option('--pids-limit <n>').option('--blkio-weight <n>')
+    .option('--l3-cache-schema <s>', 'accepted (no Intel RDT)').option('--mem-bw-schema <s>', 'accepted (no Intel RDT)')
+    .action(action('update', (id: string, o: Record<string, string>, cmd: Command) => {
+      resources().updateContainer(globals(cmd).root, id, o);
+    }));
+
+  program.command('pause').description('freeze every process of a container').argument('<id>')
+    .action(action('pause', (id: string, _o: unknown, cmd: Command) => resources().pauseContainer(globals(cmd).root, id)));
+  program.command('resume').description('thaw a paused container').argument('<id>')
+    .action(action('resume', (id: string, _o: unknown, cmd: Command) => resources().resumeContainer(globals(cmd).root, id)));
+
+  program.command('events').description('resource usage stats of a container (JSON lines)').argument('<id>')
+    .option('--stats', 'print one stats object and exit')
+    .option('--interval <duration>', 'time between stats, e.g. 5s, 500ms', '5s')
+    .action(action('events', async (id: string, o: { stats?: boolean; interval: string }, cmd: Command) => {
+      await resources().events(globals(cmd).root, id, { stats: o.stats, intervalMs: parseDuration(o.interval) },
+        (line) => process.stdout.write(line + '\n'));
+    }));
+
   return program;
+}
+
+function resources(): typeof import('../runtime/resources') {
+  return require('../runtime/resources');
+}
+
+function seccompFeaturesIfAny(): object | undefined {
+  try {
+    return (require('../linux/seccomp-data') as { seccompFeatures(): object }).seccompFeatures();
+  } catch {
+    return undefined;
+  }
+}
+
+/** "5s", "500ms", "1m", or plain seconds. */
+function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
+  if (!m) throw new Error(`--interval: invalid duration "${v}"`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60000 : 1000);
 }
 
 buildProgram().parseAsync(process.argv).catch((e) => {
