@@ -72,6 +72,13 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     });
     cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
     cgroups.create();
+    // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
+    const pending: ContainerRecord = {
+      id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
+      created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
+      cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
+    };
+    saveRecord(dir, pending);
     const resources = spec.linux?.resources;
     cgroups.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
 
@@ -89,11 +96,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     }
     const st = processStat(initPid);
     if (!st) throw new RuntimeError('container init exited before it was ready');
-    const record: ContainerRecord = {
-      id: o.id, pid: initPid, startTime: st.startTime, bundle: loaded.bundle, rootfs: loaded.rootfs,
-      created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
-      cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
-    };
+    const record: ContainerRecord = { ...pending, pid: initPid, startTime: st.startTime };
     saveRecord(dir, record);
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(initPid), 0o644);
     return { record, plan };

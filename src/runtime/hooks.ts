@@ -23,6 +23,7 @@ export function runHook(phase: HookPhase, index: number, hook: Hook, state: Stat
   const pid = libc.forkProcess();
   if (pid === 0) {
     try {
+      libc.prctl(1 /* PR_SET_PDEATHSIG */, 9); // a runtime killed half-way takes its hooks along
       libc.dup3(rd, 0, 0);
       for (let s = 1; s < 32; s++) if (s !== 9 && s !== 19) libc.signalDefault(s);
       libc.unblockAllSignals();

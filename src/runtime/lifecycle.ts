@@ -140,6 +140,7 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
       throw new RuntimeError(`cannot delete container "${id}" that is ${status}: stop it first or use --force`);
     }
     if (status !== 'stopped') destroyProcesses(rec, status === 'paused');
+    if (rec.pid === 0) killHalfCreated(dir);
     const cg = cgroupManagerFromPaths(rec.cgroups);
     cg.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -69,7 +69,8 @@ export function baseConfig(args = ['true']) {
 export function makeBundle(args, edit = (c) => c) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-bundle-'));
   const rootfs = makeRootfs(dir);
-  const config = edit(baseConfig(args)) ?? baseConfig(args);
+  const base = baseConfig(args);
+  const config = edit(base) ?? base; // edit may change the config in place and return nothing
   const write = (c) => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
   write(config);
   return { dir, rootfs, config, write, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
