@@ -217,9 +217,16 @@ export function enterRootfs(plan: InitPlan): void {
   }
 }
 
-/** After entering the rootfs: masked and read-only paths, sysctl, then the read-only root. */
+/** After entering the rootfs: sysctl (while /proc/sys is writable), masked and read-only paths, then the read-only root. */
 export function finishRootfs(plan: InitPlan): void {
   const linux = plan.spec.linux ?? {};
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    try {
+      fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+    } catch (e) {
+      throw new Error(`linux.sysctl ${key}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such sysctl' : (e as Error).message}`);
+    }
+  }
   for (const p of linux.maskedPaths ?? []) {
     let st: fs.Stats;
     try { st = fs.statSync(p); } catch { continue; }
@@ -231,13 +238,6 @@ export function finishRootfs(plan: InitPlan): void {
     libc.mount(p, p, null, MS_BIND | MS_REC, null);
     const flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | lockedFlagsFromStatvfs(libc.statvfsFlags(p));
     libc.mount(null, p, null, flags, null);
-  }
-  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
-    try {
-      fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
-    } catch (e) {
-      throw new Error(`linux.sysctl ${key}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such sysctl' : (e as Error).message}`);
-    }
   }
   if (plan.spec.root?.readonly) {
     libc.mount(null, '/', null, MS_BIND | MS_REMOUNT | MS_RDONLY | lockedFlagsFromStatvfs(libc.statvfsFlags('/')), null);

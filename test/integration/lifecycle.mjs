@@ -11,11 +11,20 @@ import {
 t.ok(isRoot, 'integration tests run as root');
 const root = fileRoot(t);
 
-// A process that exits with 3 on SIGTERM (pid 1 only gets signals it handles).
-const TRAP_TERM = ['sh', '-c', 'trap "exit 3" TERM; while :; do sleep 0.05; done'];
+// A container whose process exits with 3 on SIGTERM (pid 1 only gets the signals
+// it handles) and says when its trap is in place; ready() waits for that.
+function trapFixture(t) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-out-'));
+  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  const f = fixture(t, root, ['sh', '-c', 'trap "echo TERM > /out/sig; exit 3" TERM; trap "echo HUP > /out/sig; exit 4" HUP; touch /out/ready; while :; do sleep 0.05; done'],
+    (c) => { c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] }); });
+  f.out = out;
+  f.ready = () => until(() => fs.existsSync(path.join(out, 'ready')), 10000, 'the trap');
+  return f;
+}
 
 t.test('create --pid-file, state created, start, running, kill, stopped, delete', async (t) => {
-  const f = fixture(t, root, TRAP_TERM);
+  const f = trapFixture(t);
   const pidFile = path.join(f.b.dir, 'init.pid');
   const c = f.create(['--pid-file', pidFile]);
   t.equal(c.status, 0, `create succeeds: ${c.stderr}`);
@@ -31,6 +40,7 @@ t.test('create --pid-file, state created, start, running, kill, stopped, delete'
   t.ok(fs.existsSync(`/proc/${st.pid}`), 'the init exists while created');
 
   t.equal(f.cli('start', f.id).status, 0, 'start');
+  await f.ready();
   st = f.state();
   t.equal(st.status, 'running');
   const again = f.cli('start', f.id);
@@ -52,25 +62,26 @@ t.test('create --pid-file, state created, start, running, kill, stopped, delete'
 
 for (const sig of ['SIGKILL', 'KILL', '9', 'SIGTERM', '15']) {
   t.test(`kill ${sig} stops a running container`, async (t) => {
-    const f = fixture(t, root, TRAP_TERM);
+    const f = trapFixture(t);
     t.equal(f.create().status, 0);
     t.equal(f.cli('start', f.id).status, 0);
+    await f.ready();
     t.equal(f.cli('kill', f.id, sig).status, 0);
     await until(() => f.state()?.status === 'stopped', 5000, 'stopped');
     t.pass('stopped');
   });
 }
 
-t.test('kill without a signal sends SIGTERM', async (t) => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-out-'));
-  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
-  const f = fixture(t, root, ['sh', '-c', 'trap "echo TERM > /out/sig; exit 3" TERM; trap "echo HUP > /out/sig; exit 4" HUP; while :; do sleep 0.05; done'],
-    (c) => { c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] }); });
-  t.equal(f.create().status, 0);
-  t.equal(f.cli('start', f.id).status, 0);
-  t.equal(f.cli('kill', f.id).status, 0);
-  await until(() => f.state()?.status === 'stopped', 5000, 'stopped');
-  t.equal(fs.readFileSync(path.join(out, 'sig'), 'utf8'), 'TERM\n');
+t.test('kill without a signal sends SIGTERM; kill HUP sends SIGHUP', async (t) => {
+  for (const [args, want] of [[[], 'TERM\n'], [['HUP'], 'HUP\n'], [['SIGHUP'], 'HUP\n'], [['1'], 'HUP\n']]) {
+    const f = trapFixture(t);
+    t.equal(f.create().status, 0);
+    t.equal(f.cli('start', f.id).status, 0);
+    await f.ready();
+    t.equal(f.cli('kill', f.id, ...args).status, 0);
+    await until(() => f.state()?.status === 'stopped', 5000, 'stopped');
+    t.equal(fs.readFileSync(path.join(f.out, 'sig'), 'utf8'), want, `kill ${args.join(' ')}`);
+  }
 });
 
 t.test('options after the id and --x=v forms', async (t) => {

@@ -1,0 +1,129 @@
+// Apply step for seccomp: builds the planned filter through libseccomp and
+// loads it into the calling thread. Runs in the container's init (a forked,
+// single-threaded Node process) as late as possible before execve; everything
+// is synchronous.
+//
+// no_new_privs is left to process.noNewPrivileges (libseccomp would set it on
+// load by default): without it, loading needs CAP_SYS_ADMIN, so the caller
+// loads before dropping capabilities in that case, as runc does.
+import * as sc from '../sys/seccomp';
+import { SeccompError } from '../sys/seccomp';
+import { EEXIST } from '../sys/errno';
+import { SCMP_FLTATR, SECCOMP_ACTIONS, flagInfo } from './seccomp-data';
+import { wantsOptimize, type SeccompPlan } from './seccomp-plan';
+
+/** libseccomp API level needed for SCMP_ACT_NOTIFY (user notification, libseccomp >= 2.5). */
+const NOTIFY_API_LEVEL = 5;
+
+export interface LoadOptions {
+  /** Called for each syscall name libseccomp does not know (such rules are skipped). */
+  onSkip?: (name: string, source: string) => void;
+}
+
+function libVersion(): string {
+  try {
+    const v = sc.version();
+    return `${v.major}.${v.minor}.${v.micro}`;
+  } catch {
+    return '(unknown version)';
+  }
+}
+
+function setAttrs(ctx: sc.FilterCtx, plan: SeccompPlan): void {
+  // no_new_privs comes from process.noNewPrivileges, not from libseccomp.
+  sc.attrSet(ctx, SCMP_FLTATR.CTL_NNP, 0, 'CTL_NNP');
+  // Report the kernel's own errno on failure rather than ECANCELED (libseccomp >= 2.5).
+  try { sc.attrSet(ctx, SCMP_FLTATR.API_SYSRAWRC, 1); } catch { /* older libseccomp */ }
+  for (const a of plan.attrs) {
+    try {
+      sc.attrSet(ctx, a.attr, a.value, a.flag);
+    } catch (e) {
+      throw new Error(`linux.seccomp.flags: ${a.flag} is not supported by libseccomp ${libVersion()} or this kernel (${(e as Error).message})`);
+    }
+  }
+  if (wantsOptimize(plan)) {
+    try { sc.attrSet(ctx, SCMP_FLTATR.CTL_OPTIMIZE, 2); } catch { /* binary tree needs libseccomp >= 2.5 */ }
+  }
+}
+
+function addArches(ctx: sc.FilterCtx, plan: SeccompPlan): void {
+  const native = sc.archNative();
+  for (const a of plan.architectures) {
+    if (a.token === native) continue; // always in a new filter
+    try {
+      sc.archAdd(ctx, a.token, a.name);
+    } catch (e) {
+      if (e instanceof SeccompError && e.errno === EEXIST) continue;
+      throw new Error(`linux.seccomp.architectures: ${a.name} is not supported by libseccomp ${libVersion()} (${(e as Error).message})`);
+    }
+  }
+}
+
+function addRules(ctx: sc.FilterCtx, plan: SeccompPlan, opts: LoadOptions): void {
+  for (const r of plan.rules) {
+    const nr = sc.syscallResolveName(r.name);
+    if (nr === sc.NR_SCMP_ERROR) {
+      opts.onSkip?.(r.name, r.source);
+      continue;
+    }
+    sc.ruleAddArray(ctx, r.action, nr, r.args, `${r.name} (${r.source})`);
+  }
+}
+
+/**
+ * Builds and loads the filter. Returns the user-notification listener fd when
+ * some rule uses SCMP_ACT_NOTIFY (the caller passes it on), else null.
+ * Throws a SeccompError (or an Error naming the config field) on failure;
+ * nothing is loaded then.
+ */
+export function loadSeccomp(plan: SeccompPlan, opts: LoadOptions = {}): number | null {
+  if (plan.notify && sc.apiGet() < NOTIFY_API_LEVEL) {
+    throw new Error(`linux.seccomp: SCMP_ACT_NOTIFY needs libseccomp >= 2.5 and Linux >= 5.0 (libseccomp ${libVersion()}, API level ${sc.apiGet()})`);
+  }
+  const ctx = sc.init(plan.defaultAction);
+  try {
+    setAttrs(ctx, plan);
+    addArches(ctx, plan);
+    addRules(ctx, plan, opts);
+    sc.loadFilter(ctx);
+    return plan.notify ? sc.notifyFd(ctx) : null;
+  } finally {
+    sc.release(ctx);
+  }
+}
+
+/** Names of the planned syscalls that libseccomp cannot resolve (they would be skipped). */
+export function unknownSyscalls(plan: SeccompPlan): string[] {
+  const out = new Set<string>();
+  for (const r of plan.rules) if (sc.syscallResolveName(r.name) === sc.NR_SCMP_ERROR) out.add(r.name);
+  return [...out];
+}
+
+/**
+ * Whether a known SECCOMP_FILTER_FLAG_* can be used with this libseccomp and
+ * kernel: the attribute it maps to can be set on a fresh filter (libseccomp
+ * checks its version and the kernel's API level). For seccompFeatures().
+ */
+export function seccompFlagSupported(flag: string): boolean {
+  const info = flagInfo(flag);
+  if (!info || !sc.available()) return false;
+  let ctx: sc.FilterCtx;
+  try {
+    ctx = sc.init(SECCOMP_ACTIONS.SCMP_ACT_ALLOW.value);
+  } catch {
+    return false;
+  }
+  try {
+    sc.attrSet(ctx, info.attr, 1);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    sc.release(ctx);
+  }
+}
+
+/** Is libseccomp usable here? */
+export function seccompAvailable(): boolean {
+  return sc.available();
+}
