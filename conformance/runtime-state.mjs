@@ -4,7 +4,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { fixture, isRoot, nsOf, procStatus, cmdline, STATE_SCHEMA, waitFor } from './lib/harness.mjs';
+import { clause, fixture, isRoot, nsOf, procStatus, cmdline, STATE_SCHEMA, waitFor } from './lib/harness.mjs';
 
 t.ok(isRoot, 'conformance tests run as root');
 const validateState = new Ajv({ allErrors: true, strict: false }).compile(STATE_SCHEMA);
@@ -19,7 +19,7 @@ function created(t, edit) {
   return c;
 }
 
-t.test('runtime.md State: "ociVersion" (REQUIRED) is the runtime-spec version (SemVer) the state complies with, in every status', async (t) => {
+clause('runtime.md State: "ociVersion" (REQUIRED) is the runtime-spec version (SemVer) the state complies with, in every status', async (t) => {
   const c = fixture(t, ['sh', '-c', 'sleep 0.5']);
   t.equal(c.create().status, 0);
   t.match(c.state()?.ociVersion, SEMVER, 'created');
@@ -29,19 +29,19 @@ t.test('runtime.md State: "ociVersion" (REQUIRED) is the runtime-spec version (S
   t.match(st?.ociVersion, SEMVER, 'stopped');
 });
 
-t.test('runtime.md State: "id" (REQUIRED) is the container\'s ID', async (t) => {
+clause('runtime.md State: "id" (REQUIRED) is the container\'s ID', async (t) => {
   const c = created(t);
   t.equal(c.state()?.id, c.id);
 });
 
-t.test('runtime.md State: "status" is "created" once the runtime has finished create and the process has neither exited nor executed the user program', async (t) => {
+clause('runtime.md State: "status" is "created" once the runtime has finished create and the process has neither exited nor executed the user program', async (t) => {
   const c = created(t);
   const st = c.state();
   t.equal(st?.status, 'created');
   t.not(cmdline(st?.pid)?.[0], 'sleep', 'the user program has not been executed');
 });
 
-t.test('runtime.md State: "status" is "running" once the container process has executed the user program and has not exited', async (t) => {
+clause('runtime.md State: "status" is "running" once the container process has executed the user program and has not exited', async (t) => {
   const c = created(t);
   t.equal(c.start().status, 0);
   const st = c.state();
@@ -50,7 +50,7 @@ t.test('runtime.md State: "status" is "running" once the container process has e
   t.same(cmdline(st?.pid), ['sleep', '30'], 'the process runs the user program');
 });
 
-t.test('runtime.md State: "status" is "stopped" once the container process has exited', async (t) => {
+clause('runtime.md State: "status" is "stopped" once the container process has exited', async (t) => {
   const c = fixture(t, ['true']);
   t.equal(c.create().status, 0);
   const pid = c.state()?.pid;
@@ -60,7 +60,7 @@ t.test('runtime.md State: "status" is "stopped" once the container process has e
   t.notOk(fs.existsSync(`/proc/${pid}/cmdline`) && cmdline(pid)?.length > 0, 'the process is gone');
 });
 
-t.test('runtime.md State: status values beyond creating/created/running/stopped MUST represent new runtime states (a plain lifecycle reports only the defined ones)', async (t) => {
+clause('runtime.md State: status values beyond creating/created/running/stopped MUST represent new runtime states (a plain lifecycle reports only the defined ones)', async (t) => {
   const c = fixture(t, ['sh', '-c', 'sleep 0.5']);
   const seen = [];
   t.equal(c.create().status, 0);
@@ -71,7 +71,7 @@ t.test('runtime.md State: status values beyond creating/created/running/stopped 
   t.same(seen, ['created', 'running', 'stopped']);
 });
 
-t.test('runtime.md State: "pid" (REQUIRED when created) MUST be the ID of the container process as seen by the host (created)', async (t) => {
+clause('runtime.md State: "pid" (REQUIRED when created) MUST be the ID of the container process as seen by the host (created)', async (t) => {
   const c = created(t);
   const pid = c.state()?.pid;
   t.type(pid, 'number');
@@ -83,7 +83,7 @@ t.test('runtime.md State: "pid" (REQUIRED when created) MUST be the ID of the co
   t.equal(fs.readFileSync(`/proc/${pid}/root/conformance-marker`, 'utf8'), c.id, 'whose root is the bundle rootfs');
 });
 
-t.test('runtime.md State: "pid" (REQUIRED when running) MUST be the ID of the container process as seen by the host (running)', async (t) => {
+clause('runtime.md State: "pid" (REQUIRED when running) MUST be the ID of the container process as seen by the host (running)', async (t) => {
   const c = created(t);
   const before = c.state()?.pid;
   t.equal(c.start().status, 0);
@@ -94,7 +94,7 @@ t.test('runtime.md State: "pid" (REQUIRED when running) MUST be the ID of the co
   t.equal(fs.readFileSync(`/proc/${pid}/root/conformance-marker`, 'utf8'), c.id);
 });
 
-t.test('runtime.md State: "bundle" (REQUIRED) is the absolute path to the container\'s bundle directory', async (t) => {
+clause('runtime.md State: "bundle" (REQUIRED) is the absolute path to the container\'s bundle directory', async (t) => {
   const c = fixture(t, ['sleep', '30']);
   const parent = path.dirname(c.b.dir);
   const r = c.cli(['create', '--bundle', path.basename(c.b.dir), c.id], { cwd: parent });
@@ -104,19 +104,19 @@ t.test('runtime.md State: "bundle" (REQUIRED) is the absolute path to the contai
   t.equal(fs.realpathSync(st?.bundle), fs.realpathSync(c.b.dir), 'the bundle directory');
 });
 
-t.test('runtime.md State: "annotations" contains the list of annotations associated with the container', async (t) => {
+clause('runtime.md State: "annotations" contains the list of annotations associated with the container', async (t) => {
   const ann = { 'org.example.conformance': 'yes', 'org.example.empty': '' };
   const c = created(t, (cfg) => { cfg.annotations = ann; });
   t.same(c.state()?.annotations, ann);
 });
 
-t.test('runtime.md State: if no annotations were provided, "annotations" MAY be absent or an empty map (and nothing else)', async (t) => {
+clause('runtime.md State: if no annotations were provided, "annotations" MAY be absent or an empty map (and nothing else)', async (t) => {
   const c = created(t);
   const a = c.state()?.annotations;
   t.ok(a === undefined || (typeof a === 'object' && a !== null && Object.keys(a).length === 0), `got ${JSON.stringify(a)}`);
 });
 
-t.test('runtime.md State: when serialized in JSON, the state MUST adhere to the state JSON schema (created, running, stopped)', async (t) => {
+clause('runtime.md State: when serialized in JSON, the state MUST adhere to the state JSON schema (created, running, stopped)', async (t) => {
   const c = fixture(t, ['sh', '-c', 'sleep 0.5'], (cfg) => { cfg.annotations = { 'org.example.k': 'v' }; });
   t.equal(c.create().status, 0);
   for (const want of ['created', 'running', 'stopped']) {
@@ -128,14 +128,14 @@ t.test('runtime.md State: when serialized in JSON, the state MUST adhere to the 
   }
 });
 
-t.test('runtime.md Query State: this operation MUST generate an error if it is not provided the ID of a container', async (t) => {
+clause('runtime.md Query State: this operation MUST generate an error if it is not provided the ID of a container', async (t) => {
   const c = fixture(t, ['true']);
   const r = c.cli(['state']);
   t.not(r.status, 0);
   t.equal(r.stdout, '', 'no state document printed');
 });
 
-t.test('runtime.md Query State: attempting to query a container that does not exist MUST generate an error', async (t) => {
+clause('runtime.md Query State: attempting to query a container that does not exist MUST generate an error', async (t) => {
   const c = fixture(t, ['true']);
   const r = c.cli(['state', `${c.id}-missing`]);
   t.not(r.status, 0);
@@ -143,7 +143,7 @@ t.test('runtime.md Query State: attempting to query a container that does not ex
   t.match(r.stderr, /./, 'an error message');
 });
 
-t.test('runtime.md Query State: this operation MUST return the state of the container as specified in the State section', async (t) => {
+clause('runtime.md Query State: this operation MUST return the state of the container as specified in the State section', async (t) => {
   const c = created(t);
   const st = c.state();
   t.ok(validateState(st), JSON.stringify(validateState.errors));

@@ -2,6 +2,7 @@
 // built bin/ocits, with a host directory bind-mounted at /results so the
 // container (and its hooks) can report what they saw from the inside.
 // Needs root and Debian's busybox-static, like test/integration.
+import tap from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -171,7 +172,30 @@ export function shHook(script, extra = {}) {
   return { path: '/bin/sh', args: ['sh', '-c', script], ...extra };
 }
 
-/** Marks a test todo when `reason` is a string; an empty object otherwise. */
-export function todo(reason) {
-  return reason ? { todo: reason } : {};
+// Assertion methods and how many values they take before (message, extra).
+const ARITY = { ok: 1, notOk: 1, equal: 2, not: 2, same: 2, notSame: 2, strictSame: 2, match: 2, notMatch: 2, type: 2, pass: 0, fail: 0 };
+
+/** A view of `t` whose assertions are all marked todo (they still run, and still report not ok). */
+function todoAsserts(t, reason) {
+  return new Proxy(t, {
+    get(target, prop) {
+      const v = target[prop];
+      if (typeof v !== 'function') return v;
+      if (!(prop in ARITY)) return v.bind(target);
+      const n = ARITY[prop];
+      return (...args) => v.call(target, ...args.slice(0, n), args[n], { ...(args[n + 1] ?? {}), todo: reason });
+    },
+  });
+}
+
+/**
+ * One spec clause, one subtest: clause(title, [{ todo: reason }], async (t) => ...).
+ * Unlike tap's own { todo } on a subtest (which skips it), a todo clause still
+ * runs every assertion; failures are reported "not ok # TODO reason" without
+ * failing the suite, so a known gap stays visible and is re-checked each run.
+ */
+export function clause(title, ...rest) {
+  const fn = rest.pop();
+  const opts = rest[0] ?? {};
+  return tap.test(title, async (t) => fn(opts.todo ? todoAsserts(t, opts.todo) : t));
 }

@@ -202,7 +202,9 @@ function resources(): typeof import('../runtime/resources') {
 
 function seccompFeaturesIfAny(): object | undefined {
   try {
-    return (require('../linux/seccomp-data') as { seccompFeatures(): object }).seccompFeatures();
+    const { seccompFeatures } = require('../linux/seccomp-data') as typeof import('../linux/seccomp-data');
+    const { seccompFlagSupported } = require('../linux/seccomp') as typeof import('../linux/seccomp');
+    return seccompFeatures(seccompFlagSupported);
   } catch {
     return undefined;
   }

@@ -70,33 +70,57 @@ function addRules(ctx: sc.FilterCtx, plan: SeccompPlan, opts: LoadOptions): void
   }
 }
 
-/**
- * Builds and loads the filter. Returns the user-notification listener fd when
- * some rule uses SCMP_ACT_NOTIFY (the caller passes it on), else null.
- * Throws a SeccompError (or an Error naming the config field) on failure;
- * nothing is loaded then.
- */
-export function loadSeccomp(plan: SeccompPlan, opts: LoadOptions = {}): number | null {
+function checkApi(plan: SeccompPlan): void {
   if (plan.notify && sc.apiGet() < NOTIFY_API_LEVEL) {
     throw new Error(`linux.seccomp: SCMP_ACT_NOTIFY needs libseccomp >= 2.5 and Linux >= 5.0 (libseccomp ${libVersion()}, API level ${sc.apiGet()})`);
   }
+}
+
+/** A filter context with everything in the plan added; the caller releases it. */
+function build(plan: SeccompPlan, opts: LoadOptions): sc.FilterCtx {
+  checkApi(plan);
   const ctx = sc.init(plan.defaultAction);
   try {
     setAttrs(ctx, plan);
     addArches(ctx, plan);
     addRules(ctx, plan, opts);
+    return ctx;
+  } catch (e) {
+    sc.release(ctx);
+    throw e;
+  }
+}
+
+/**
+ * Loads libseccomp and builds the filter without loading it, so that problems
+ * (missing libseccomp, unsupported architecture or flag, rejected rule) show up
+ * at create time. Call it in the runtime before forking the init: the init
+ * inherits the opened library, which it could not open after pivot_root (the
+ * container's rootfs usually has no libseccomp). Returns the syscall names
+ * libseccomp does not know (their rules are skipped).
+ */
+export function prepareSeccomp(plan: SeccompPlan): string[] {
+  sc.preload();
+  const skipped: string[] = [];
+  const ctx = build(plan, { onSkip: (name) => { if (!skipped.includes(name)) skipped.push(name); } });
+  sc.release(ctx);
+  return skipped;
+}
+
+/**
+ * Builds and loads the filter into the calling thread. Returns the
+ * user-notification listener fd when some rule uses SCMP_ACT_NOTIFY (the
+ * caller passes it on), else null. Throws a SeccompError (or an Error naming
+ * the config field) on failure; nothing is loaded then.
+ */
+export function loadSeccomp(plan: SeccompPlan, opts: LoadOptions = {}): number | null {
+  const ctx = build(plan, opts);
+  try {
     sc.loadFilter(ctx);
     return plan.notify ? sc.notifyFd(ctx) : null;
   } finally {
     sc.release(ctx);
   }
-}
-
-/** Names of the planned syscalls that libseccomp cannot resolve (they would be skipped). */
-export function unknownSyscalls(plan: SeccompPlan): string[] {
-  const out = new Set<string>();
-  for (const r of plan.rules) if (sc.syscallResolveName(r.name) === sc.NR_SCMP_ERROR) out.add(r.name);
-  return [...out];
 }
 
 /**

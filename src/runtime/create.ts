@@ -13,6 +13,7 @@ import { runInit } from './init-process';
 import { runHooks } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket } from '../linux/console';
+import { prepareSeccomp } from '../linux/seccomp';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic, removeLockFile,
@@ -70,6 +71,8 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
       noPivot: o.noPivot === true, fifoPath: fifo, state, consoleSocketFd: consoleFd,
     });
+    // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
+    if (plan.seccomp) prepareSeccomp(plan.seccomp);
     cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
     cgroups.create();
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.

@@ -9,6 +9,8 @@ import { lookPath } from './init-plan';
 import { applyIdentity, applyRlimits } from '../linux/identity';
 import { attachTerminal } from '../linux/console';
 import { isExecutable, prepareExec } from './init-process';
+import { loadSeccomp } from '../linux/seccomp';
+import type { SeccompPlan } from '../linux/seccomp-plan';
 
 const PR_SET_DUMPABLE = 4;
 
@@ -19,7 +21,7 @@ export interface ExecChildPlan {
   consoleSocketFd?: number;
   consoleSize?: { height: number; width: number };
   preserveFds: number;
-  loadSeccomp?: () => void;
+  seccomp: SeccompPlan | null;
 }
 
 function fail(fd: number, e: unknown): never {
@@ -60,9 +62,11 @@ function stage2(plan: ExecChildPlan): never {
   const exe = lookPath(proc.args[0], proc.env, isExecutable);
   if (!fs.existsSync(proc.cwd)) throw new Error(`cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
-  plan.loadSeccomp?.();
+  const nnp = proc.identity.noNewPrivileges;
+  if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);
   applyIdentity(proc.identity);
   libc.chdir(proc.cwd);
   prepareExec(plan.preserveFds);
+  if (plan.seccomp && nnp) loadSeccomp(plan.seccomp);
   libc.execve(exe, proc.args, proc.env);
 }

@@ -11,6 +11,8 @@ import { connectConsoleSocket } from '../linux/console';
 import { cgroupManagerFromPaths } from '../cgroups';
 import { channelPair, receive, send } from './channel';
 import { planProcess } from './init-plan';
+import { planSeccomp } from '../linux/seccomp-plan';
+import { prepareSeccomp } from '../linux/seccomp';
 import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
@@ -100,7 +102,9 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,
+    seccomp: planSeccomp(spec.linux?.seccomp),
   };
+  if (plan.seccomp) prepareSeccomp(plan.seccomp);
   const cleanupFds = () => plan.namespaces.forEach((n) => libc.close(n.fd));
   let execPid = 0;
   try {

@@ -6,6 +6,7 @@ import { planNamespaces, type NamespacePlan } from '../linux/namespaces';
 import type { IdentityPlan } from '../linux/identity';
 import { capsToMask } from '../linux/capabilities';
 import { parseRlimits } from '../linux/rlimits';
+import { planSeccomp, type SeccompPlan } from '../linux/seccomp-plan';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -37,6 +38,7 @@ export interface InitPlan {
   state: State;
   /** Connected console socket (terminal: true), inherited by the init. */
   consoleSocketFd?: number;
+  seccomp: SeccompPlan | null;
 }
 
 export interface InitOptions {
@@ -119,6 +121,7 @@ export function planInit(o: InitOptions): InitPlan {
     fifoPath: o.fifoPath,
     state: o.state,
     consoleSocketFd: o.consoleSocketFd,
+    seccomp: planSeccomp(spec.linux?.seccomp),
   };
 }
 

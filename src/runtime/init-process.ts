@@ -18,6 +18,7 @@ import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
+import { loadSeccomp } from '../linux/seccomp';
 
 const PR_SET_DUMPABLE = 4;
 const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
@@ -120,9 +121,13 @@ function stage2(plan: InitPlan, fd: number): never {
   libc.close(fifo);
   try {
     runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: libc.getpid() });
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
+    const nnp = proc.identity.noNewPrivileges;
+    if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);
     applyIdentity(proc.identity);
     libc.chdir(proc.cwd);
     prepareExec(plan.preserveFds);
+    if (plan.seccomp && nnp) loadSeccomp(plan.seccomp);
     libc.execve(exe, proc.args, proc.env);
   } catch (e) {
     try { libc.write(2, Buffer.from(`ocits: container ${plan.id}: ${(e as Error).message}\n`)); } catch { /* no stderr */ }

@@ -87,15 +87,27 @@ export function makeRoot() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-root-'));
 }
 
+/**
+ * The environment for ocits: the test's own, without what tap adds for its child
+ * processes (NODE_OPTIONS=--import ... would load tap's module hooks, on their
+ * own thread, into the runtime that fork()s itself).
+ */
+export function ocitsEnv(extra = {}) {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
+  return env;
+}
+
 /** Runs ocits synchronously: { status, stdout, stderr }. */
 export function ocits(args, opts = {}) {
-  const r = spawnSync(OCITS, args, { encoding: 'utf8', timeout: opts.timeout ?? 60000, input: opts.input ?? '', cwd: opts.cwd, env: opts.env ?? process.env });
+  const r = spawnSync(OCITS, args, { encoding: 'utf8', timeout: opts.timeout ?? 60000, input: opts.input ?? '', cwd: opts.cwd, env: opts.env ?? ocitsEnv() });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs ocits asynchronously (for run with signals): returns the ChildProcess. */
 export function ocitsSpawn(args, opts = {}) {
-  return spawn(OCITS, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  return spawn(OCITS, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ocitsEnv(), ...opts });
 }
 
 /** `ocits --root ROOT run --bundle DIR ID`: the container's output and exit status. */
@@ -149,7 +161,7 @@ export function ocitsToFiles(args, dir, opts = {}) {
   const err = fs.openSync(errFile, 'w');
   let r;
   try {
-    r = spawnSync(OCITS, args, { stdio: ['ignore', out, err], timeout: opts.timeout ?? 60000, env: opts.env ?? process.env });
+    r = spawnSync(OCITS, args, { stdio: ['ignore', out, err], timeout: opts.timeout ?? 60000, env: opts.env ?? ocitsEnv() });
   } finally {
     fs.closeSync(out);
     fs.closeSync(err);
