@@ -317,8 +317,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   let exited = false;
   daemon.on('exit', () => { exited = true; });
 
-  const ctr = (args, opts = {}) => run('ctr', ['-a', sock, '-n', ns, ...args], opts);
-  const ctrPty = (args, opts = {}) => runWithPty(shellJoin(['ctr', '-a', sock, '-n', ns, ...args]), opts);
+  // once containerd is gone, ctr would only wait for its socket: fail at once
+  const down = { status: null, signal: null, stdout: '', stderr: 'containerd is not running', timedOut: false };
+  const ctr = (args, opts = {}) => (exited ? down : run('ctr', ['-a', sock, '-n', ns, ...args], opts));
+  const ctrPty = (args, opts = {}) => (exited ? down : runWithPty(shellJoin(['ctr', '-a', sock, '-n', ns, ...args]), opts));
   const runtimeFlags = (rt) => ['--runc-binary', rt.path, '--runc-root', path.join(dir, `runc-root-${rt.name}`), '--fifo-dir', fifoDir];
 
   let closed = null;
