@@ -64,6 +64,7 @@ export function fixture(t, args, edit = () => {}, opts = {}) {
     if (opts.results !== false) c.mounts.push(resultsMount(results));
     return edit(c) ?? c;
   });
+  fs.mkdirSync(path.join(b.rootfs, 'results'));
   const root = opts.root ?? makeRoot();
   const id = opts.id ?? uniqueId('conf');
   const cli = (args2, o) => ocitsFiles(['--root', root, ...args2], o);
@@ -197,5 +198,12 @@ function todoAsserts(t, reason) {
 export function clause(title, ...rest) {
   const fn = rest.pop();
   const opts = rest[0] ?? {};
-  return tap.test(title, async (t) => fn(opts.todo ? todoAsserts(t, opts.todo) : t));
+  return tap.test(title, async (t) => {
+    if (!opts.todo) return fn(t);
+    try {
+      await fn(todoAsserts(t, opts.todo));
+    } catch (e) {
+      t.fail(`threw: ${e instanceof Error ? e.message : String(e)}`, { todo: opts.todo });
+    }
+  });
 }

@@ -67,3 +67,14 @@ export function cgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] 
 export function hostCgroupHierarchies(): CgroupHierarchy[] {
   return cgroupHierarchies(parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')));
 }
+
+/** The process's own cgroup in hierarchy h, from /proc/self/cgroup text ("id:controllers:path" lines). */
+export function ownCgroupPath(h: CgroupHierarchy, procSelfCgroup: string): string {
+  const want = h.fstype === 'cgroup2' ? '' : h.options.replace(/^none,/, '').split(',').sort().join(',');
+  for (const line of procSelfCgroup.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1].split(',').filter(Boolean).sort().join(',') === want) return m[2];
+  }
+  return '/';
+}

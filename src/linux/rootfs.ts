@@ -11,7 +11,7 @@ import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from '
 import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNodePlan } from './devices-plan';
 import { parseMountOptions, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
 import { securePathInRoot, isSubpath, type LstatLike } from './paths';
-import { lockedFlagsFromStatvfs, hostCgroupHierarchies } from './mount-info';
+import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath } from './mount-info';
 
 const O_PATH = 0x200000, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000, O_DIRECTORY = 0x10000, O_RDONLY = 0;
 const MNT_DETACH = 2;
@@ -107,6 +107,7 @@ function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void
   const dest = resolveInRootfs(rootfs, op.destination);
   ensureDir(dest);
   const hierarchies = hostCgroupHierarchies();
+  const selfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8');
   const ro = op.readonly ? MS_RDONLY : 0;
   const base = op.flags & ~MS_RDONLY;
   if (op.type === 'cgroup2' || hierarchies.every((h) => h.fstype === 'cgroup2')) {
@@ -119,7 +120,9 @@ function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void
     ensureDir(sub);
     if (cgroupNs) libc.mount(h.fstype, sub, h.fstype, base | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, h.fstype === 'cgroup' ? h.options : null);
     else {
-      libc.mount(h.mountpoint, sub, null, MS_BIND | MS_REC, null);
+      // No cgroup namespace: only the container's own cgroup is shown, as with runc.
+      const own = path.join(h.mountpoint, ownCgroupPath(h, selfCgroup));
+      libc.mount(own, sub, null, MS_BIND | MS_REC, null);
       libc.mount(null, sub, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
     }
     for (const alias of h.aliases) {
@@ -156,7 +159,8 @@ function setupDev(plan: InitPlan, ops: MountOp[]): void {
   if (devIsHostBind) return;
   const links = [...defaultDevSymlinks({ procKcoreExists: fs.existsSync('/proc/kcore') }), PTMX_SYMLINK];
   for (const l of links) {
-    const dest = resolveInRootfs(rootfs, l.path);
+    // The link's own path: a link left there (by an earlier run, or the image) is not followed.
+    const dest = path.join(resolveInRootfs(rootfs, path.posix.dirname(l.path)), path.posix.basename(l.path));
     if (l === PTMX_SYMLINK) { try { fs.unlinkSync(dest); } catch { /* absent */ } }
     if (!fs.existsSync(dest) && !isSymlink(dest)) fs.symlinkSync(l.target, dest);
   }

@@ -10,7 +10,7 @@ import * as libc from '../sys/libc';
 import { channelPair, receive, send } from './channel';
 import { planInit, mappingText, type InitPlan } from './init-plan';
 import { runInit } from './init-process';
-import { runHooks } from './hooks';
+import { runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
@@ -111,6 +111,11 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     try { cgroups?.destroy(); } catch { /* best effort: report the first error */ }
     fs.rmSync(dir, { recursive: true, force: true });
     removeLockFile(o.root, o.id);
+    // The spec's lifecycle continues at "destroy, then poststop hooks" when create fails after its hooks could run.
+    if (spec.hooks?.poststop) {
+      const state: State = { ociVersion: OCI_VERSION, id: o.id, status: 'stopped', bundle: loaded.bundle };
+      for (const w of runHooksWarnOnly('poststop', spec.hooks.poststop, state)) process.stderr.write(`ocits: warning: ${w}\n`);
+    }
     throw e;
   }
 }

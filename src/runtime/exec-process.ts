@@ -59,7 +59,7 @@ export function runExecChild(plan: ExecChildPlan, fd: number, runtimeFds: number
 function stage2(plan: ExecChildPlan): never {
   const proc = plan.process;
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.consoleSize);
-  const exe = lookPath(proc.args[0], proc.env, isExecutable);
+  const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
   const nnp = proc.identity.noNewPrivileges;

@@ -126,10 +126,11 @@ export function planInit(o: InitOptions): InitPlan {
 }
 
 /** Finds an executable inside the container the way execvp would: PATH from the process env. */
-export function lookPath(file: string, env: string[], isExecutable: (p: string) => boolean): string {
+export function lookPath(file: string, env: string[], isExecutable: (p: string) => boolean, exists: (p: string) => boolean = () => false): string {
   if (file.includes('/')) {
     if (isExecutable(file)) return file;
-    throw new Error(`exec: "${file}": no such file or directory`);
+    // Engines map these words to exit statuses: 126 (permission denied), 127 (not found).
+    throw new Error(`exec: "${file}": ${exists(file) ? 'permission denied' : 'no such file or directory'}`);
   }
   const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
   for (const dir of pathVar.split(':')) {

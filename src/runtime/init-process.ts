@@ -107,20 +107,21 @@ function stage2(plan: InitPlan, fd: number): never {
   if (mountNs === 'new') finishRootfs(plan);
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
 
-  const exe = lookPath(proc.args[0], proc.env, isExecutable);
+  const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
   applyOomScoreAdj(proc.identity);
   send(fd, { type: 'ready' });
   libc.close(fd);
 
-  // Blocks until `start` opens the FIFO for reading.
+  // Blocks until `start` opens the FIFO for reading. The byte is written only after the
+  // startContainer hooks succeeded, so that a failing hook makes `start` fail.
   const w = libc.open(`/proc/self/fd/${fifo}`, O_WRONLY | O_CLOEXEC);
-  libc.write(w, Buffer.from('0'));
-  libc.close(w);
   libc.close(fifo);
   try {
     runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: libc.getpid() });
+    libc.write(w, Buffer.from('0'));
+    libc.close(w);
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
     const nnp = proc.identity.noNewPrivileges;
     if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);

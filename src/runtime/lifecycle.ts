@@ -4,7 +4,7 @@ import * as libc from '../sys/libc';
 import { SysError } from '../sys/errno';
 import { parseSignal } from '../linux/signals';
 import { cgroupManagerFromPaths } from '../cgroups';
-import { runHooks, runHooksWarnOnly } from './hooks';
+import { runHooksWarnOnly } from './hooks';
 import {
   RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
   lockContainer, removeLockFile, stateDir, stateDocument,
@@ -47,8 +47,10 @@ export function startContainer(root: string, id: string): void {
         if (libc.poll([{ fd, events: POLLIN }], 50) > 0) {
           const n = libc.read(fd, Buffer.alloc(1));
           if (n === 1) break;
+          // The init closed the FIFO without the byte: a startContainer hook failed.
+          if (n === 0 && !waitGone(rec, 2000)) continue;
         }
-        if (!initAlive(rec)) throw new RuntimeError(`container "${id}" init exited before it could start`);
+        if (!initAlive(rec)) throw new RuntimeError(`container "${id}" failed to start: its init exited (see the startContainer hooks' errors above)`);
       }
     } finally {
       libc.close(fd);
@@ -56,12 +58,9 @@ export function startContainer(root: string, id: string): void {
     fs.rmSync(fifo, { force: true });
     return rec;
   });
-  const state = stateDocument(rec, 'running');
-  try {
-    runHooks('poststart', rec.hooks.poststart, state);
-  } catch (e) {
-    // The spec: a failing poststart hook is logged; the container keeps running.
-    process.stderr.write(`ocits: warning: ${(e as Error).message}\n`);
+  // The spec: a failing poststart hook is logged, and the others still run.
+  for (const w of runHooksWarnOnly('poststart', rec.hooks.poststart, stateDocument(rec, 'running'))) {
+    process.stderr.write(`ocits: warning: ${w}\n`);
   }
 }
 

@@ -25,10 +25,21 @@ export function missing(bins) {
   return bins.filter((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0);
 }
 
+/**
+ * process.env without tap's variables: tap sets NODE_OPTIONS=--import=<its
+ * processinfo hook>, which every Node process below us (ocits, started by the
+ * engines) would load, slowing each runtime call and writing into .tap/.
+ */
+export function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(NODE_OPTIONS$|TAP|_TAPJS)/.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
 /** Runs a command synchronously: { status, signal, stdout, stderr }. */
 export function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, {
-    encoding: 'utf8', timeout: opts.timeout ?? 60000, input: opts.input ?? '', env: opts.env ?? process.env, cwd: opts.cwd,
+    encoding: 'utf8', timeout: opts.timeout ?? 60000, input: opts.input ?? '', env: opts.env ?? cleanEnv(), cwd: opts.cwd,
   });
   if (r.error && r.error.code !== 'ETIMEDOUT') throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: r.error?.code === 'ETIMEDOUT' };
@@ -167,18 +178,17 @@ function entries(dir) {
   try { return fs.readdirSync(dir); } catch { return []; }
 }
 
-/** What exists before the engine starts, to tell our leftovers from others'. */
-function hostSnapshot() {
-  return {
-    runOcits: entries('/run/ocits'),
-    runRunc: entries('/run/runc'),
-    containerdS: entries('/run/containerd/s'),
-    containerdFifo: entries('/run/containerd/fifo'),
-  };
-}
-
-function newEntries(before, dir, key) {
-  return entries(dir).filter((e) => !before[key].includes(e)).map((e) => `${dir}/${e}`);
+/**
+ * Runtime state the given container ids left in the runtimes' default roots
+ * (/run/ocits, /run/runc): state dirs, lock files, anything naming an id.
+ * Matching by id, not by what appeared meanwhile: other suites may run concurrently.
+ */
+function runtimeStateOf(ids) {
+  const found = [];
+  for (const root of ['/run/ocits', '/run/runc']) {
+    for (const e of entries(root)) if ([...ids].some((id) => e.includes(id))) found.push(`${root}/${e}`);
+  }
+  return found;
 }
 
 function killPids(list, signal = 'SIGKILL') {
@@ -199,7 +209,6 @@ function unmountAll(dir) {
  * close() removes everything and returns the leftovers it found (expected: []).
  */
 export function startPodman() {
-  const before = hostSnapshot();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-podman-'));
   const tag = path.basename(dir);
   const cgroupParent = `/${tag}`;
@@ -236,12 +245,11 @@ graphroot = ${q(path.join(dir, 'storage'))}
 runroot = ${q(path.join(dir, 'run'))}
 `);
   fs.writeFileSync(path.join(dir, 'registries.conf'), 'unqualified-search-registries = []\n');
-  const env = {
-    ...process.env,
+  const env = cleanEnv({
     CONTAINERS_CONF: path.join(dir, 'containers.conf'),
     CONTAINERS_STORAGE_CONF: path.join(dir, 'storage.conf'),
     CONTAINERS_REGISTRIES_CONF: path.join(dir, 'registries.conf'),
-  };
+  });
   const argv = (runtime, args) => {
     const a = ['--runtime', runtime, ...args];
     // every container goes under our cgroup parent, so close() can remove it
@@ -261,6 +269,11 @@ runroot = ${q(path.join(dir, 'run'))}
     const left = [];
     const ps = podman('ocits', ['ps', '-a', '--format', '{{.Names}}']).stdout.trim();
     if (ps) left.push(`containers not removed by their tests: ${ps.replace(/\n/g, ' ')}`);
+    // every container this podman ever made, from its events log (ids name the runtime state)
+    const ids = new Set();
+    try {
+      for (const m of fs.readFileSync(path.join(dir, 'events.log'), 'utf8').matchAll(/"ID":"([0-9a-f]{64})"/g)) ids.add(m[1]);
+    } catch { /* no events */ }
     podman('ocits', ['rm', '-a', '-f', '-t', '0']);
     podman('ocits', ['rmi', '-a', '-f']);
     const ours = (a) => a.some((x) => x.includes(dir) || x.includes(tag));
@@ -273,7 +286,7 @@ runroot = ${q(path.join(dir, 'run'))}
     fs.rmSync(dir, { recursive: true, force: true });
     removeCgroups(cgroupParent);
     left.push(...cgroupDirs(cgroupParent).map((d) => `cgroup ${d}`));
-    left.push(...newEntries(before, '/run/ocits', 'runOcits'), ...newEntries(before, '/run/runc', 'runRunc'));
+    left.push(...runtimeStateOf(ids));
     if (fs.existsSync(dir)) left.push(`dir ${dir}`);
     closed = left;
     return left;
@@ -287,13 +300,13 @@ runroot = ${q(path.join(dir, 'run'))}
  * A containerd of our own (temp root, state, socket, opt dir; CRI disabled),
  * the busybox image imported as IMAGE in namespace `ns`.
  * Returns { dir, sock, ns, ctr(args, opts), ctrPty(args, opts), runtimeFlags(runtime), close() }.
- * ctr commands go to this containerd and namespace; runtimeFlags gives
- * `--runc-binary` and a private `--runc-root` for `ctr run`.
+ * ctr commands go to this containerd and namespace (run and task exec with
+ * --fifo-dir in our dir); runtimeFlags gives `--runc-binary` and a private
+ * `--runc-root` for `ctr run`.
  * close() (async) kills tasks, containerd and its shims, removes everything and
  * returns the leftovers it found (expected: []).
  */
 export async function startContainerd() {
-  const before = hostSnapshot();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-ctrd-'));
   const ns = path.basename(dir).replace(/[^a-zA-Z0-9-]/g, '-');
   const sock = path.join(dir, 'containerd.sock');
@@ -312,16 +325,26 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 `);
   const logFd = fs.openSync(path.join(dir, 'containerd.log'), 'w');
   const daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml'), '--root', path.join(dir, 'root'), '--state', path.join(dir, 'state'), '--address', sock],
-    { stdio: ['ignore', logFd, logFd] });
+    { stdio: ['ignore', logFd, logFd], env: cleanEnv() });
   fs.closeSync(logFd);
   let exited = false;
   daemon.on('exit', () => { exited = true; });
 
   // once containerd is gone, ctr would only wait for its socket: fail at once
   const down = { status: null, signal: null, stdout: '', stderr: 'containerd is not running', timedOut: false };
-  const ctr = (args, opts = {}) => (exited ? down : run('ctr', ['-a', sock, '-n', ns, ...args], opts));
-  const ctrPty = (args, opts = {}) => (exited ? down : runWithPty(shellJoin(['ctr', '-a', sock, '-n', ns, ...args]), opts));
-  const runtimeFlags = (rt) => ['--runc-binary', rt.path, '--runc-root', path.join(dir, `runc-root-${rt.name}`), '--fifo-dir', fifoDir];
+  const ids = new Set(); // every container id given to `ctr run`
+  const argv = (args) => {
+    if (args[0] === 'run' && args.includes(IMAGE)) ids.add(args[args.indexOf(IMAGE) + 1]);
+    // IO fifos in our dir, not /run/containerd/fifo
+    const n = args[0] === 'run' ? 1 : args[0] === 'task' && args[1] === 'exec' ? 2 : 0;
+    const a = n ? [...args.slice(0, n), '--fifo-dir', fifoDir, ...args.slice(n)] : args;
+    return ['-a', sock, '-n', ns, ...a];
+  };
+  const ctr = (args, opts = {}) => { const a = argv(args); return exited ? down : run('ctr', a, opts); };
+  const ctrPty = (args, opts = {}) => { const a = argv(args); return exited ? down : runWithPty(shellJoin(['ctr', ...a]), opts); };
+  // the shim's socket: /run/containerd/s/sha256(<containerd address>/<ns>/<id>)
+  const shimSocket = (id) => `/run/containerd/s/${crypto.createHash('sha256').update(`${sock}/${ns}/${id}`).digest('hex')}`;
+  const runtimeFlags = (rt) => ['--runc-binary', rt.path, '--runc-root', path.join(dir, `runc-root-${rt.name}`)];
 
   let closed = null;
   const close = async () => {
@@ -347,8 +370,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     fs.rmSync(dir, { recursive: true, force: true });
     removeCgroups(ns);
     left.push(...cgroupDirs(ns).map((d) => `cgroup ${d}`));
-    left.push(...newEntries(before, '/run/ocits', 'runOcits'), ...newEntries(before, '/run/runc', 'runRunc'),
-      ...newEntries(before, '/run/containerd/s', 'containerdS'), ...newEntries(before, '/run/containerd/fifo', 'containerdFifo'));
+    // runtime state belongs in our --runc-root: nothing may name our ids in the default roots
+    left.push(...runtimeStateOf(ids), ...[...ids].map(shimSocket).filter((f) => fs.existsSync(f)).map((f) => `shim socket ${f}`));
     if (fs.existsSync(dir)) left.push(`dir ${dir}`);
     closed = left;
     return left;

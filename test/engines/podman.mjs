@@ -13,7 +13,7 @@ const OCITS_TODO = {};
 
 const need = missing(['podman', 'conmon', 'runc', 'tar']);
 if (!isRoot || need.length) {
-  t.plan(0, !isRoot ? 'engine tests need root' : `missing ${need.join(', ')} (run scripts/setup-engines.sh)`);
+  t.fail(!isRoot ? 'engine tests need root' : `missing ${need.join(', ')} (run scripts/setup-engines.sh)`);
 } else {
   const env = startPodman();
   t.teardown(() => env.close());
@@ -28,7 +28,6 @@ if (!isRoot || need.length) {
 
   for (const rt of RUNTIMES) {
     const podman = (args, opts) => env.podman(rt.name, args, opts);
-    const podmanPty = (args, opts) => env.podmanPty(rt.name, args, opts);
     const todo = (scenario) => (rt.name === 'ocits' ? OCITS_TODO[scenario] : undefined);
     const test = (scenario, fn) => t.test(`${rt.name}: ${scenario}`, { todo: todo(scenario) }, fn);
     const runOut = (flags, cmd, opts) => podman(['run', '--rm', ...flags, IMAGE, ...cmd], opts);
