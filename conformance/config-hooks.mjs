@@ -8,12 +8,6 @@ import { clause, fixture, isRoot, nsOf, waitFor } from './lib/harness.mjs';
 
 t.ok(isRoot, 'conformance tests run as root');
 
-// Known gaps in ocits (assertions marked todo: they run and report, without failing the suite).
-const TODO_HOOK_PID = 'ocits gives createContainer/startContainer hooks the pid as seen inside the container (1), not the host pid';
-const TODO_POSTSTART_EARLY = 'ocits start runs poststart hooks as soon as the init passes the exec FIFO, before startContainer hooks and execve of the user program';
-const TODO_POSTSTOP_ON_FAIL = 'ocits cleans up a create whose hook failed but does not run the poststop hooks (step 13)';
-const TODO_START_HOOK_FAIL = 'startContainer hooks run in the init after the exec FIFO handshake, so start has already succeeded when one fails';
-const TODO_POSTSTART_CONTINUE = 'ocits stops at the first failing poststart hook instead of running the remaining ones';
 
 const PHASES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
@@ -107,8 +101,7 @@ clause('config.md Hooks: hooks MUST be called in the listed order (within each p
     const [a, b] = two(p);
     t.ok(f.final.includes(a) && f.final.indexOf(a) < f.final.indexOf(b), `${a} before ${b}`);
   }
-  // poststart may interleave with startContainer while poststart runs too early (see TODO_POSTSTART_EARLY).
-  t.same(f.final.filter((x) => x !== 'process'), PHASES.flatMap(two), 'phases in lifecycle order', { todo: TODO_POSTSTART_EARLY });
+  t.same(f.final.filter((x) => x !== 'process'), PHASES.flatMap(two), 'phases in lifecycle order');
 });
 
 clause('config.md Hooks: the state of the container MUST be passed to hooks over stdin (every phase)', async (t) => {
@@ -131,7 +124,7 @@ clause('config.md Hooks: the state of the container MUST be passed to hooks over
 clause('config.md Hooks: the state passed to hooks over stdin carries "pid", the container process as seen by the host', async (t) => {
   const f = await fullRun();
   for (const p of ['prestart', 'createRuntime', 'poststart']) t.equal(f.c.hookState(`${p}-1`)?.pid, f.pid, `${p}: pid`);
-  for (const p of ['createContainer', 'startContainer']) t.equal(f.c.hookState(`${p}-1`)?.pid, f.pid, `${p}: pid`, { todo: TODO_HOOK_PID });
+  for (const p of ['createContainer', 'startContainer']) t.equal(f.c.hookState(`${p}-1`)?.pid, f.pid, `${p}: pid`);
 });
 
 clause('runtime.md Lifecycle steps 3-5: prestart, createRuntime and createContainer hooks MUST be invoked as part of create (before it returns, start not yet called)', async (t) => {
@@ -196,8 +189,7 @@ clause('config.md StartContainer: startContainer hooks\' path MUST resolve in, a
 clause('config.md Poststart: poststart hooks MUST be called after the user-specified process is executed but before start returns', async (t) => {
   const f = await fullRun();
   t.ok(f.afterStart.includes('poststart-2'), 'before start returned');
-  t.match(f.c.read('cmd-poststart-1') ?? '', /^(sh -c echo process|sleep 30)/, 'the container process already runs the user program',
-    { todo: TODO_POSTSTART_EARLY });
+  t.match(f.c.read('cmd-poststart-1') ?? '', /^(sh -c echo process|sleep 30)/, 'the container process already runs the user program');
 });
 
 clause('config.md Poststart: poststart hooks\' path MUST resolve in, and they MUST be executed in, the runtime namespace', async (t) => {
@@ -230,7 +222,7 @@ for (const phase of ['prestart', 'createRuntime', 'createContainer']) {
     t.same(c.leftovers(), [], 'destroyed: nothing left');
     t.notOk(c.log().includes(`${phase}-2`), 'the remaining hooks of the phase did not run');
     t.notOk(c.log().includes('process'), 'the user program never ran');
-    t.ok(c.log().includes('poststop-1'), 'poststop hooks ran', { todo: TODO_POSTSTOP_ON_FAIL });
+    t.ok(c.log().includes('poststop-1'), 'poststop hooks ran');
   });
 }
 
@@ -238,7 +230,7 @@ clause('runtime.md Lifecycle step 7: if any startContainer hook fails, the runti
   const c = hooked(t, ['sh', '-c', 'echo process >> /results/log; sleep 30'], { phases: { startContainer: ['startContainer-1'], poststop: ['poststop-1'] }, fail: ['startContainer-1'] });
   t.equal(c.create().status, 0);
   const r = c.start();
-  t.not(r.status, 0, 'start fails', { todo: TODO_START_HOOK_FAIL });
+  t.not(r.status, 0, 'start fails');
   t.ok(await waitFor(() => ['stopped', undefined].includes(c.state()?.status), 5000), 'the container is stopped (or gone)');
   t.notOk(c.log().includes('process'), 'the user program never ran');
   if (c.state()) c.del();
@@ -251,7 +243,7 @@ clause('runtime.md Lifecycle step 9: if any poststart hook fails, the runtime MU
   const r = c.start();
   t.equal(r.status, 0, 'start succeeds');
   t.match(r.stderr, /warn/i, 'a warning is logged');
-  t.ok(c.log().includes('poststart-2'), 'the next poststart hook ran', { todo: TODO_POSTSTART_CONTINUE });
+  t.ok(c.log().includes('poststart-2'), 'the next poststart hook ran');
   t.equal(c.state()?.status, 'running', 'the container runs');
 });
 

@@ -15,7 +15,6 @@ function nsTable(stdout) {
 }
 const host = (file) => nsOf(process.pid, file);
 
-const TODO_USERNS = 'user-namespace containers cannot start: the init reopens exec.fifo as the mapped root, but mkfifo(0622) under umask 022 leaves it 0600 and the state root is 0700 (EACCES)';
 
 /** A fixture in a user namespace; its bundle directory must be searchable by the mapped root. */
 function usernsFixture(t, args) {
@@ -42,7 +41,7 @@ clause('config-linux.md Namespaces: if "path" is not specified, the runtime MUST
   }
 });
 
-clause('config-linux.md Namespaces: if "path" is not specified, the runtime MUST create a new container namespace of type "type" (user)', { todo: TODO_USERNS }, async (t) => {
+clause('config-linux.md Namespaces: if "path" is not specified, the runtime MUST create a new container namespace of type "type" (user)', async (t) => {
   const r = usernsFixture(t, ['sh', '-c', PRINT_NS]).run();
   t.equal(r.status, 0, r.stderr);
   const ns = nsTable(r.stdout);
@@ -101,7 +100,7 @@ clause('config-linux.md Namespaces: if the namespaces field contains duplicated 
   t.equal(c.state(), null);
 });
 
-clause('config-linux.md User namespace mappings: uidMappings and gidMappings map container IDs to host IDs', { todo: TODO_USERNS }, async (t) => {
+clause('config-linux.md User namespace mappings: uidMappings and gidMappings map container IDs to host IDs', async (t) => {
   const r = usernsFixture(t, ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g']).run();
   t.equal(r.status, 0, r.stderr);
   const [uid, gid, u, g] = r.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '));
@@ -110,7 +109,7 @@ clause('config-linux.md User namespace mappings: uidMappings and gidMappings map
   t.equal(`${u} ${g}`, '0 0', 'the process is root in the container');
 });
 
-clause('config-linux.md User namespace mappings: the runtime SHOULD NOT modify the ownership of referenced filesystems to realize the mapping', { todo: TODO_USERNS }, async (t) => {
+clause('config-linux.md User namespace mappings: the runtime SHOULD NOT modify the ownership of referenced filesystems to realize the mapping', async (t) => {
   const c = usernsFixture(t, ['true']);
   const before = [c.b.rootfs, path.join(c.b.rootfs, 'bin/busybox'), path.join(c.b.rootfs, 'etc/passwd')].map((p) => [p, fs.lstatSync(p).uid, fs.lstatSync(p).gid]);
   const r = c.run();

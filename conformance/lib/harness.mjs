@@ -90,7 +90,11 @@ export function fixture(t, args, edit = () => {}, opts = {}) {
     leftovers: () => leftovers(root, b.dir, id),
   };
   t.teardown(() => {
-    cli(['delete', '--force', id]);
+    const pid = c.state()?.pid;
+    if (cli(['delete', '--force', id]).status !== 0 && pid && fs.existsSync(`/proc/${pid}`)) {
+      // Never orphan a container: kill its init if delete failed (only if it is in the container's cgroup).
+      try { if (fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(id)) process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
     b.cleanup();
     fs.rmSync(results, { recursive: true, force: true });
     if (!opts.root) fs.rmSync(root, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configureLog, logError } from './log';
+import { configureLog, logError, logWarn } from './log';
 import { DEFAULT_ROOT } from '../runtime/state';
 import { OCI_VERSION } from '../spec/types';
 
@@ -68,7 +68,8 @@ export function buildProgram(): Command {
       const g = globals(cmd);
       const { createContainer } = require('../runtime/create') as typeof import('../runtime/create');
       createContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
-        preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup, consoleSocket: o.consoleSocket as string | undefined });
+        preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
+        consoleSocket: o.consoleSocket as string | undefined, warn: logWarn });
     }));
 
   createFlags(program.command('run').description('create and start a container, and wait for it'))
@@ -79,7 +80,7 @@ export function buildProgram(): Command {
       const { runContainer } = require('../runtime/run') as typeof import('../runtime/run');
       return runContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
         preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
-        consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, keep: o.keep === true });
+        consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, keep: o.keep === true, warn: logWarn });
     }));
 
   const collect = (v: string, prev: string[]) => [...prev, v];

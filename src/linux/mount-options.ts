@@ -191,6 +191,11 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
         if (eff.clear) {
           res.recAttrClr |= eff.attr;
           res.recAttrSet &= ~eff.attr;
+          // Clearing an access-time mode means the whole MOUNT_ATTR__ATIME field (back to relatime).
+          if (eff.attr !== 0 && (eff.attr & MOUNT_ATTR__ATIME) === eff.attr) {
+            res.recAttrClr |= MOUNT_ATTR__ATIME;
+            res.recAttrSet &= ~MOUNT_ATTR__ATIME;
+          }
         } else {
           res.recAttrSet |= eff.attr;
           res.recAttrClr &= ~eff.attr;

@@ -30,6 +30,10 @@ export interface CreateOptions {
   noPivot?: boolean;
   systemdCgroup?: boolean;
   consoleSocket?: string;
+  /** An already connected socket to send the pty master to (run's own terminal relay). */
+  consoleSocketFd?: number;
+  /** Receives warnings (the CLI logs them). */
+  warn?: (msg: string) => void;
 }
 
 export interface Created { record: ContainerRecord; plan: InitPlan }
@@ -48,7 +52,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   const loaded = loadBundleConfig(o.bundle);
   const spec = loaded.spec;
   if (!spec.process) throw new RuntimeError('config.json: /process: a container needs a process to run');
-  if (spec.process.terminal && !o.consoleSocket) {
+  if (spec.process.terminal && !o.consoleSocket && o.consoleSocketFd === undefined) {
     throw new RuntimeError('config.json: /process/terminal is true: a terminal needs --console-socket');
   }
   try {
@@ -59,17 +63,22 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   }
   let initPid = 0;
   let cgroups: CgroupManager | undefined;
+  // A console socket connected here is closed here; a passed-in one belongs to the caller.
   let consoleFd: number | undefined;
+  let fifoFd = -1;
   try {
     fs.copyFileSync(loaded.configPath, path.join(dir, 'config.json'));
-    if (spec.process.terminal && o.consoleSocket) consoleFd = connectConsoleSocket(o.consoleSocket);
+    if (spec.process.terminal && o.consoleSocket && o.consoleSocketFd === undefined) consoleFd = connectConsoleSocket(o.consoleSocket);
     const fifo = fifoPath(dir);
     libc.mkfifo(fifo, 0o622);
+    libc.chmod(fifo, 0o622); // not the umask's: a user-namespaced init must be able to open it for writing
+    fifoFd = libc.open(fifo, 0x200000 /* O_PATH */ | 0x80000 /* O_CLOEXEC */);
     const state: State = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', bundle: loaded.bundle };
     if (spec.annotations) state.annotations = spec.annotations;
     const plan = planInit({
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
-      noPivot: o.noPivot === true, fifoPath: fifo, state, consoleSocketFd: consoleFd,
+      noPivot: o.noPivot === true, fifoPath: fifo, state,
+      consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
     });
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
@@ -92,6 +101,8 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (stage1 === 0) runInit(plan, childEnd, [parentEnd, lockFd]);
     libc.close(childEnd);
     if (consoleFd !== undefined) { libc.close(consoleFd); consoleFd = undefined; }
+    libc.close(fifoFd);
+    fifoFd = -1;
     try {
       initPid = driveInit(plan, parentEnd, stage1, cgroups);
     } finally {
@@ -105,6 +116,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     return { record, plan };
   } catch (e) {
     if (consoleFd !== undefined) libc.close(consoleFd);
+    if (fifoFd >= 0) libc.close(fifoFd);
     if (initPid > 0) {
       try { libc.kill(initPid, 9); libc.waitpid(initPid, 0); } catch { /* already gone */ }
     }
@@ -147,7 +159,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
             send(fd, { type: 'abort' });
             throw e;
           }
-          send(fd, { type: 'ok' });
+          send(fd, { type: 'ok', pid: initPid });
           break;
         }
         case 'error':

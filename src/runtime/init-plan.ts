@@ -38,6 +38,8 @@ export interface InitPlan {
   state: State;
   /** Connected console socket (terminal: true), inherited by the init. */
   consoleSocketFd?: number;
+  /** O_PATH fd of the exec FIFO, opened by the runtime: a user-namespaced init could not reach the state dir. */
+  fifoFd: number;
   seccomp: SeccompPlan | null;
 }
 
@@ -51,6 +53,8 @@ export interface InitOptions {
   fifoPath: string;
   state: State;
   consoleSocketFd?: number;
+  fifoFd: number;
+  warn?: (msg: string) => void;
 }
 
 /** Is container id `id` mapped in these mappings? */
@@ -69,10 +73,13 @@ function timeOffsetsText(spec: Spec): string | undefined {
   return lines.length ? lines.join('') : undefined;
 }
 
-export function planProcess(spec: Spec, setgroupsDenied: boolean): ProcessPlan {
+/** `warn` receives what the spec says to log and ignore (capabilities the kernel does not know). */
+export function planProcess(spec: Spec, setgroupsDenied: boolean, warn: (msg: string) => void = () => {}): ProcessPlan {
   const p = spec.process;
   if (!p) throw new Error('config.json: /process: missing (a container needs a process to run)');
   const caps = p.capabilities;
+  const capMask = (names: string[] | undefined, where: string) =>
+    capsToMask(names ?? [], where, { onUnknown: (name) => warn(`${where}: unknown capability "${name}" ignored`) });
   const identity: IdentityPlan = {
     uid: p.user.uid,
     gid: p.user.gid,
@@ -83,11 +90,11 @@ export function planProcess(spec: Spec, setgroupsDenied: boolean): ProcessPlan {
     oomScoreAdj: p.oomScoreAdj,
     setgroupsDenied,
     caps: caps === undefined ? undefined : {
-      bounding: capsToMask(caps.bounding ?? [], '/process/capabilities/bounding'),
-      effective: capsToMask(caps.effective ?? [], '/process/capabilities/effective'),
-      permitted: capsToMask(caps.permitted ?? [], '/process/capabilities/permitted'),
-      inheritable: capsToMask(caps.inheritable ?? [], '/process/capabilities/inheritable'),
-      ambient: capsToMask(caps.ambient ?? [], '/process/capabilities/ambient'),
+      bounding: capMask(caps.bounding, '/process/capabilities/bounding'),
+      effective: capMask(caps.effective, '/process/capabilities/effective'),
+      permitted: capMask(caps.permitted, '/process/capabilities/permitted'),
+      inheritable: capMask(caps.inheritable, '/process/capabilities/inheritable'),
+      ambient: capMask(caps.ambient, '/process/capabilities/ambient'),
     },
   };
   const env = p.env ?? [];
@@ -114,13 +121,14 @@ export function planInit(o: InitOptions): InitPlan {
     timeOffsets: namespaces.has('time') === 'new' ? timeOffsetsText(spec) : undefined,
     hostname: spec.hostname,
     domainname: spec.domainname,
-    process: planProcess(spec, false),
+    process: planProcess(spec, false, o.warn),
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
     hooks: spec.hooks ?? {},
     fifoPath: o.fifoPath,
     state: o.state,
     consoleSocketFd: o.consoleSocketFd,
+    fifoFd: o.fifoFd,
     seccomp: planSeccomp(spec.linux?.seccomp),
   };
 }

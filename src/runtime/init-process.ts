@@ -10,7 +10,7 @@
 //   then identity, and execs the user's process.
 import * as fs from 'node:fs';
 import * as libc from '../sys/libc';
-import { send, receive } from './channel';
+import { send, receive, type Message } from './channel';
 import type { InitPlan } from './init-plan';
 import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
@@ -21,14 +21,15 @@ import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
 
 const PR_SET_DUMPABLE = 4;
-const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
 const F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
 const CLOSE_RANGE_CLOEXEC = 4;
 
-function expect(fd: number, type: string): void {
+function expect(fd: number, type: string): Message {
   const m = receive(fd);
   if (!m) libc.exit_(1); // the runtime is gone: give up quietly
   if (m.type !== type) throw new Error(`init: expected "${type}" from the runtime, got "${m.type}"`);
+  return m;
 }
 
 function fail(fd: number, e: unknown): never {
@@ -94,12 +95,13 @@ export function isExecutable(p: string): boolean {
 
 function stage2(plan: InitPlan, fd: number): never {
   const proc = plan.process;
-  const fifo = libc.open(plan.fifoPath, O_PATH | O_CLOEXEC);
+  const fifo = plan.fifoFd;
   const mountNs = plan.namespaces.has('mount');
   if (mountNs === 'new') setupRootfs(plan);
   send(fd, { type: 'hooks', phase: 'createRuntime' });
-  expect(fd, 'ok');
-  runHooks('createContainer', plan.hooks.createContainer, { ...plan.state, status: 'created', pid: libc.getpid() });
+  // The runtime answers with the init's pid as the host sees it, for the hooks' state.
+  const hostPid = Number(expect(fd, 'ok').pid);
+  runHooks('createContainer', plan.hooks.createContainer, { ...plan.state, status: 'created', pid: hostPid });
   if (mountNs === 'new') enterRootfs(plan);
   else libc.chdir('/');
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
@@ -119,9 +121,8 @@ function stage2(plan: InitPlan, fd: number): never {
   const w = libc.open(`/proc/self/fd/${fifo}`, O_WRONLY | O_CLOEXEC);
   libc.close(fifo);
   try {
-    runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: libc.getpid() });
-    libc.write(w, Buffer.from('0'));
-    libc.close(w);
+    runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: hostPid });
+    libc.write(w, Buffer.from('0')); // w stays open: exec closes it, which tells `start` the process runs
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
     const nnp = proc.identity.noNewPrivileges;
     if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);

@@ -42,15 +42,19 @@ export function startContainer(root: string, id: string): void {
     const fifo = fifoPath(stateDir(root, id));
     const fd = libc.open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     try {
-      // Wait for the init's byte; give up if the init dies first.
+      // The init writes one byte once its startContainer hooks succeeded, and keeps the FIFO
+      // open (close-on-exec) until it execs the user's process: EOF after the byte means the
+      // process runs, so poststart hooks run after it, as the spec orders.
+      let started = false;
       for (;;) {
         if (libc.poll([{ fd, events: POLLIN }], 50) > 0) {
           const n = libc.read(fd, Buffer.alloc(1));
-          if (n === 1) break;
-          // The init closed the FIFO without the byte: a startContainer hook failed.
-          if (n === 0 && !waitGone(rec, 2000)) continue;
+          if (n === 1) started = true;
+          else if (n === 0 && started) break;
         }
-        if (!initAlive(rec)) throw new RuntimeError(`container "${id}" failed to start: its init exited (see the startContainer hooks' errors above)`);
+        if (!initAlive(rec)) {
+          throw new RuntimeError(`container "${id}" failed to start: its init exited${started ? '' : ' (a startContainer hook failed?)'}`);
+        }
       }
     } finally {
       libc.close(fd);
@@ -139,7 +143,11 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
       throw new RuntimeError(`cannot delete container "${id}" that is ${status}: stop it first or use --force`);
     }
     if (status !== 'stopped') destroyProcesses(rec, status === 'paused');
-    if (rec.pid === 0) killHalfCreated(dir);
+    if (rec.pid === 0) {
+      // A create killed half-way: its processes are in the container's cgroups, or hold the FIFO.
+      for (const pid of containerPids(rec)) { try { libc.kill(pid, 9); } catch { /* gone */ } }
+      killHalfCreated(dir);
+    }
     const cg = cgroupManagerFromPaths(rec.cgroups);
     cg.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,10 @@
 // `run`: create + start + wait, as one command. The runtime stays the init's
 // parent (it is a child subreaper), forwards signals to it, and exits with its
 // status (128+N when killed by signal N).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as libc from '../sys/libc';
+import { relayTerminal, type TerminalRelay } from './terminal-relay';
 import { createContainer, type CreateOptions } from './create';
 import { deleteContainer, startContainer } from './lifecycle';
 
@@ -15,8 +18,31 @@ export function exitStatus(waitStatus: number): number {
   return sig === 0 ? (waitStatus >> 8) & 0xff : 128 + sig;
 }
 
+/** Does the bundle's config ask for a terminal? (create validates it fully.) */
+function wantsTerminal(bundle: string): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))?.process?.terminal === true;
+  } catch {
+    return false;
+  }
+}
+
 export async function runContainer(o: RunOptions): Promise<number> {
-  const { record } = createContainer(o);
+  let relay: TerminalRelay | undefined;
+  let consoleSocketFd: number | undefined;
+  let ours: number | undefined;
+  if (!o.consoleSocket && wantsTerminal(o.bundle)) {
+    if (o.detach) throw new Error('a terminal container cannot run detached without --console-socket');
+    [ours, consoleSocketFd] = libc.socketpair(1 /* AF_UNIX */, 1 /* SOCK_STREAM */ | 0x80000);
+  }
+  let record;
+  try {
+    ({ record } = createContainer({ ...o, consoleSocketFd }));
+    if (ours !== undefined) relay = relayTerminal(libc.recvFd(ours).fd);
+  } finally {
+    if (ours !== undefined) libc.close(ours);
+    if (consoleSocketFd !== undefined) libc.close(consoleSocketFd);
+  }
   try {
     startContainer(o.root, o.id);
   } catch (e) {
@@ -25,6 +51,7 @@ export async function runContainer(o: RunOptions): Promise<number> {
   }
   if (o.detach) return 0;
   const status = await waitForExit(record.pid);
+  if (relay) await relay.finish();
   if (!o.keep) deleteContainer(o.root, o.id, { force: true });
   return status;
 }

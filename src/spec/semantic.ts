@@ -61,9 +61,12 @@ export function checkSpecSemantics(spec: Spec, opts: SemanticOptions = {}): Sema
   if (spec.hostname && !nsTypes.has('uts')) add('/hostname', 'setting a hostname requires a uts namespace in /linux/namespaces');
   if (spec.domainname && !nsTypes.has('uts')) add('/domainname', 'setting a domainname requires a uts namespace in /linux/namespaces');
 
-  (spec.mounts ?? []).forEach((m, i) => {
-    if (!isAbsolute(m.destination)) add(ptr('mounts', i, 'destination'), `must be an absolute path (got ${q(m.destination)})`);
-  });
+  // A relative mount destination is deprecated but valid: it is taken relative to "/" (config.md).
+  for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
+    (spec.linux?.[key] ?? []).forEach((p, i) => {
+      if (!isAbsolute(p)) add(ptr('linux', key, i), `must be an absolute path (got ${q(p)})`);
+    });
+  }
 
   if (spec.hooks) {
     for (const kind of HOOK_KINDS) {

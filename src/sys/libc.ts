@@ -346,17 +346,20 @@ export function connectUnix(fd: number, path: string): void {
 
 let msgTypes: { msghdr: Koffi.TypeObject } | undefined;
 
+function sendFdTypes(): void {
+  if (msgTypes) return;
+  fn('getpid', 'int getpid()'); // loads koffi
+  const iovec = koffi.struct('ocits_iovec', { base: 'void *', len: 'size_t' });
+  const msghdr = koffi.struct('ocits_msghdr', {
+    name: 'void *', namelen: 'uint32_t', iov: koffi.pointer(iovec), iovlen: 'size_t',
+    control: 'void *', controllen: 'size_t', flags: 'int',
+  });
+  msgTypes = { msghdr };
+}
+
 /** sendmsg with one SCM_RIGHTS control message carrying `fdToSend`, and `data` as payload. */
 export function sendFd(sock: number, data: string, fdToSend: number): void {
-  if (!msgTypes) {
-    fn('getpid', 'int getpid()');
-    const iovec = koffi.struct('ocits_iovec', { base: 'void *', len: 'size_t' });
-    const msghdr = koffi.struct('ocits_msghdr', {
-      name: 'void *', namelen: 'uint32_t', iov: koffi.pointer(iovec), iovlen: 'size_t',
-      control: 'void *', controllen: 'size_t', flags: 'int',
-    });
-    msgTypes = { msghdr };
-  }
+  sendFdTypes();
   const payload = Buffer.from(data);
   // struct cmsghdr { size_t len; int level; int type; } followed by one int, padded to 24 bytes.
   const cmsg = Buffer.alloc(24);
@@ -367,4 +370,16 @@ export function sendFd(sock: number, data: string, fdToSend: number): void {
   const msg = { name: null, namelen: 0, iov: [{ base: payload, len: payload.length }], iovlen: 1, control: cmsg, controllen: cmsg.length, flags: 0 };
   const send = fn('sendmsg', 'long sendmsg(int fd, const ocits_msghdr *msg, int flags)');
   check('sendmsg', undefined, send(sock, msg, 0));
+}
+
+/** recvmsg of one message carrying one SCM_RIGHTS fd; returns the payload and the fd. */
+export function recvFd(sock: number): { data: string; fd: number } {
+  sendFdTypes();
+  const payload = Buffer.alloc(4096);
+  const cmsg = Buffer.alloc(24);
+  const msg = { name: null, namelen: 0, iov: [{ base: payload, len: payload.length }], iovlen: 1, control: cmsg, controllen: cmsg.length, flags: 0 };
+  const recv = fn('recvmsg', 'long recvmsg(int fd, ocits_msghdr *msg, int flags)');
+  const n = check('recvmsg', undefined, recv(sock, msg, 0x40000000 /* MSG_CMSG_CLOEXEC */));
+  if (cmsg.readInt32LE(8) !== 1 || cmsg.readInt32LE(12) !== 1) throw new SysError('recvmsg', 22 /* EINVAL: no fd */);
+  return { data: payload.subarray(0, n).toString(), fd: cmsg.readInt32LE(16) };
 }

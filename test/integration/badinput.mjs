@@ -4,7 +4,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fixture, fileRoot, knownBug, ocits, ocitsSpawn, ocitsEnv, until, isRoot } from '../lib/bundle.mjs';
+import { fixture, fileRoot, ocits, ocitsSpawn, ocitsEnv, until, isRoot } from '../lib/bundle.mjs';
 
 t.ok(isRoot, 'integration tests run as root');
 const root = fileRoot(t);
@@ -52,8 +52,8 @@ t.test('schema violation: the message has the JSON path', async (t) => {
   const g = fixture(t, root, ['true'], (c) => { c.linux.namespaces.push({ type: 'bogus' }); });
   failsWith(t, g.run(), /\/linux\/namespaces\/\d+\/type/);
   t.same(g.leftovers(), []);
-  const h = fixture(t, root, ['true'], (c) => { c.mounts[0].destination = 'relative/dest'; });
-  failsWith(t, h.run(), /\/mounts\/0\/destination/);
+  const h = fixture(t, root, ['true'], (c) => { c.linux.maskedPaths = ['relative/path']; });
+  failsWith(t, h.run(), /\/linux\/maskedPaths\/0: must be an absolute path/);
   t.same(h.leftovers(), []);
 });
 
@@ -98,10 +98,8 @@ t.test('executable not found', async (t) => {
   t.same(g.leftovers(), []);
 });
 
-// BUG for the lead (src/runtime/init-plan.ts lookPath): an existing file without
-// the x bit is reported as "no such file or directory"; runc/execve say
-// "permission denied", which podman maps to exit 126 (127 is for missing files).
-knownBug(t, 'a file that is not executable: "permission denied"', 'lookPath reports a non-executable file as missing', async (t) => {
+// podman maps "permission denied" to exit 126 and a missing file to 127.
+t.test('a file that is not executable: "permission denied"', async (t) => {
   const h = fixture(t, root, ['/etc/passwd']);
   failsWith(t, h.run(), /\/etc\/passwd.*permission denied/, 'not executable');
   t.same(h.leftovers(), []);
@@ -119,9 +117,9 @@ t.test('missing mount source', async (t) => {
   t.same(f.leftovers(), []);
 });
 
-t.test('terminal without a console socket', async (t) => {
+t.test('create of a terminal container without a console socket', async (t) => {
   const f = fixture(t, root, ['true'], (c) => { c.process.terminal = true; });
-  failsWith(t, f.run(), /terminal/);
+  failsWith(t, f.create(), /terminal.*console-socket/);
   t.same(f.leftovers(), []);
 });
 

@@ -18,10 +18,13 @@ function hookDir(t) {
   return dir;
 }
 
-/** A hook that saves its stdin as <dir>/<name>.json and appends its name to <dir>/log. */
+/**
+ * A hook that saves its stdin as <dir>/<name>.json, its net and mount namespaces
+ * as <dir>/<name>.ns, and appends its name to <dir>/log.
+ */
 const recorder = (dir, name, extra = {}) => ({
   path: '/bin/sh',
-  args: ['sh', '-c', `cat > ${dir}/${name}.json; echo ${name} >> ${dir}/log`],
+  args: ['sh', '-c', `cat > ${dir}/${name}.json; for n in net mnt; do readlink /proc/self/ns/$n; done > ${dir}/${name}.ns; echo ${name} >> ${dir}/log`],
   ...extra,
 });
 
@@ -47,17 +50,26 @@ t.test('every hook kind runs, in order, with the state on stdin', async (t) => {
   t.equal(c.status, 0, c.stderr);
   const pid = f.state().pid;
   t.same(readLog(dir), ['prestart', 'createRuntime', 'createRuntime2', 'createContainer'], 'after create');
+  const nsOf = (name) => fs.readFileSync(path.join(dir, `${name}.ns`), 'utf8').trim().split('\n');
+  const hostNs = ['net', 'mnt'].map((n) => fs.readlinkSync(`/proc/self/ns/${n}`));
+  const initNs = ['net', 'mnt'].map((n) => fs.readlinkSync(`/proc/${pid}/ns/${n}`));
+  t.notSame(initNs, hostNs, 'the container has its own net and mount namespaces');
+  for (const name of ['prestart', 'createRuntime']) t.same(nsOf(name), hostNs, `${name} runs in the runtime's namespaces`);
+  t.same(nsOf('createContainer'), initNs, "createContainer runs in the container's namespaces");
 
   t.equal(f.cli('start', f.id).status, 0);
   await until(() => readLog(dir).length >= 7, 10000, 'the start hooks and the process');
   const log = readLog(dir);
   t.same(log.slice(0, 4), ['prestart', 'createRuntime', 'createRuntime2', 'createContainer']);
-  t.ok(log.indexOf('startContainer') >= 0 && log.indexOf('startContainer') < log.indexOf('process'), 'startContainer runs before the process');
-  t.ok(log.indexOf('poststart') > log.indexOf('createContainer'), 'poststart after create');
+  t.same(log.filter((l) => l !== 'process'), ['prestart', 'createRuntime', 'createRuntime2', 'createContainer', 'startContainer', 'poststart'], 'startContainer before poststart');
+  t.ok(log.indexOf('startContainer') < log.indexOf('process'), 'startContainer runs before the process');
   t.equal(log.length, 7);
 
+  t.same(nsOf('startContainer'), initNs, "startContainer runs in the container's namespaces");
+  t.same(nsOf('poststart'), hostNs, "poststart runs in the runtime's namespaces");
   t.equal(f.cli('delete', '--force', f.id).status, 0);
   t.equal(readLog(dir).at(-1), 'poststop', 'poststop runs at delete');
+  t.same(nsOf('poststop'), hostNs);
   t.equal(readLog(dir).length, 8);
 
   for (const name of ['prestart', 'createRuntime', 'createRuntime2']) {
@@ -166,7 +178,26 @@ t.test('poststop runs when `run` removes the container', async (t) => {
   t.match(readJson(dir, 'poststop'), { id: f.id, status: 'stopped' });
 });
 
-t.test('a failing startContainer hook stops the container before its process runs', async (t) => {
+t.test('a failing startContainer hook fails start; the process never runs', async (t) => {
+  const dir = hookDir(t);
+  const f = fixture(t, root, ['sh', '-c', 'touch /hooks/process-ran'], (c) => {
+    c.mounts.push({ destination: '/hooks', type: 'bind', source: dir, options: ['rbind', 'rw'] });
+    c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 6'] }], poststart: [recorder('/nonexistent-poststart', 'poststart')] };
+  });
+  const c = f.create();
+  t.equal(c.status, 0);
+  const s = f.cli('start', f.id);
+  t.equal(s.status, 1, 'start fails');
+  t.match(s.stderr, /^ocits: start: [^\n]*startContainer[^\n]*\n$/, 'one line naming the startContainer hooks');
+  // The init reports the hook's own error on the container's stderr (what create was given).
+  t.match(c.err(), /startContainer hook #0 \(\/bin\/sh\) exited with status 6/);
+  await until(() => f.state()?.status === 'stopped', 5000, 'stopped');
+  t.notOk(fs.existsSync(path.join(dir, 'process-ran')), 'the process never ran');
+  t.equal(f.cli('delete', f.id).status, 0);
+  t.same(f.leftovers(), []);
+});
+
+t.test('a failing startContainer hook makes run fail', async (t) => {
   const dir = hookDir(t);
   const f = fixture(t, root, ['sh', '-c', 'touch /hooks/process-ran'], (c) => {
     c.mounts.push({ destination: '/hooks', type: 'bind', source: dir, options: ['rbind', 'rw'] });
@@ -176,7 +207,7 @@ t.test('a failing startContainer hook stops the container before its process run
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const code = await new Promise((resolve) => child.on('close', resolve));
-  t.not(code, 0, `run fails (${code})`);
+  t.equal(code, 1, 'run fails');
   t.match(stderr, /startContainer hook #0 \(\/bin\/sh\) exited with status 6/);
   t.notOk(fs.existsSync(path.join(dir, 'process-ran')), 'the process never ran');
   t.same(f.leftovers(), []);

@@ -212,37 +212,3 @@ export function fileRoot(t) {
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   return root;
 }
-
-const ASSERT_ARITY = { ok: 1, notOk: 1, equal: 2, not: 2, same: 2, notSame: 2, strictSame: 2, match: 2, notMatch: 2, has: 2, pass: 0, fail: 0 };
-
-/**
- * A subtest for behaviour that is known to be broken: unlike { todo }, which
- * skips the body, the body runs, and every assertion (and a throw) is reported
- * with "# TODO <reason>", so it shows what fails without failing the run and
- * turns to plain "ok" lines once fixed. Remove it when the bug is fixed.
- */
-export function knownBug(t, name, reason, fn) {
-  return t.test(`${name} (known bug)`, async (st) => {
-    const todo = { todo: reason };
-    const proxy = new Proxy(st, {
-      get(target, prop) {
-        const arity = ASSERT_ARITY[prop];
-        if (arity === undefined) {
-          const v = Reflect.get(target, prop);
-          return typeof v === 'function' ? v.bind(target) : v;
-        }
-        return (...args) => {
-          const a = args.slice(0, arity);
-          while (a.length < arity) a.push(undefined);
-          const message = args[arity];
-          return target[prop](...a, typeof message === 'string' ? message : undefined, { ...(args[arity + 1] ?? {}), ...todo });
-        };
-      },
-    });
-    try {
-      await fn(proxy);
-    } catch (e) {
-      st.fail(`threw: ${e instanceof Error ? e.message : String(e)}`, todo);
-    }
-  });
-}

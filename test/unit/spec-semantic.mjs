@@ -102,8 +102,10 @@ t.test('hostname and domainname need a uts namespace', async (t) => {
 });
 
 t.test('mounts', async (t) => {
-  bad(t, (s) => { s.mounts = [{ destination: '/proc', type: 'proc' }, { destination: 'tmp', type: 'tmpfs' }]; },
-    'config.json: /mounts/1/destination: must be an absolute path (got "tmp")');
+  bad(t, (s) => { s.linux.maskedPaths = ['/proc/kcore', 'proc/keys']; },
+    'config.json: /linux/maskedPaths/1: must be an absolute path (got "proc/keys")');
+  bad(t, (s) => { s.linux.readonlyPaths = ['sys']; },
+    'config.json: /linux/readonlyPaths/0: must be an absolute path (got "sys")');
 });
 
 t.test('devices', async (t) => {
@@ -140,8 +142,8 @@ t.test('sysctl keys must be non-empty', async (t) => {
 t.test('first issue in document order is reported', async (t) => {
   const spec = minimal();
   spec.process.cwd = 'rel';
-  spec.mounts = [{ destination: 'x' }];
+  spec.linux = { ...(spec.linux ?? {}), maskedPaths: ['x'] };
   const issues = checkSpecSemantics(spec);
-  t.same(issues.map((i) => i.pointer), ['/process/cwd', '/mounts/0/destination']);
+  t.same(issues.map((i) => i.pointer), ['/process/cwd', '/linux/maskedPaths/0']);
   throwsConfig(t, () => validateSpec(spec, 'config.json'), 'config.json: /process/cwd: must be an absolute path (got "rel")');
 });
