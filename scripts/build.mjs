@@ -21,4 +21,6 @@ await esbuild.build({
   format: 'cjs',
   external: ['koffi'],
   logLevel: 'warning',
+  minify: true,
+  keepNames: false,
 });
