@@ -8,7 +8,7 @@ import type { State } from '../spec/types';
 import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
 import { channelPair, receive, send } from './channel';
-import { planInit, mappingText, type InitPlan } from './init-plan';
+import { planInit, mappingText, applySocketActivation, type InitPlan } from './init-plan';
 import { runInit } from './init-process';
 import { runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
@@ -80,6 +80,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       noPivot: o.noPivot === true, fifoPath: fifo, state,
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
     });
+    applySocketActivation(plan, process.env, process.pid);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });

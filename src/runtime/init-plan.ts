@@ -133,6 +133,21 @@ export function planInit(o: InitOptions): InitPlan {
   };
 }
 
+/**
+ * Socket activation (sd_listen_fds): when the runtime was handed LISTEN_FDS for
+ * its own pid, those fds (from 3) go to the container too, before --preserve-fds
+ * ones, and the process is told they are its own (LISTEN_PID=1), as runc does.
+ */
+export function applySocketActivation(plan: InitPlan, env: NodeJS.ProcessEnv, ownPid: number): void {
+  const n = Number(env.LISTEN_FDS);
+  if (!Number.isInteger(n) || n <= 0 || env.LISTEN_PID !== String(ownPid)) return;
+  plan.preserveFds += n;
+  plan.process.env = [
+    ...plan.process.env.filter((e) => !e.startsWith('LISTEN_FDS=') && !e.startsWith('LISTEN_PID=')),
+    `LISTEN_FDS=${n}`, 'LISTEN_PID=1',
+  ];
+}
+
 /** Finds an executable inside the container the way execvp would: PATH from the process env. */
 export function lookPath(file: string, env: string[], isExecutable: (p: string) => boolean, exists: (p: string) => boolean = () => false): string {
   if (file.includes('/')) {

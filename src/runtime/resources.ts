@@ -107,12 +107,34 @@ export function statsOf(root: string, id: string): object {
   return managerOf(rec).stats();
 }
 
-/** `events`: one stats object, or a stream every interval until the container stops. */
+/** The kernel's count of OOM kills in the container's memory cgroup (v1 memory.oom_control, v2 memory.events). */
+export function oomKills(rec: ContainerRecord): number {
+  let kills = 0;
+  for (const { path: dir } of rec.cgroups) {
+    for (const file of ['memory.oom_control', 'memory.events']) {
+      try {
+        const m = /^oom_kill (\d+)$/m.exec(fs.readFileSync(`${dir}/${file}`, 'utf8'));
+        if (m) kills = Math.max(kills, Number(m[1]));
+      } catch { /* not this hierarchy */ }
+    }
+  }
+  return kills;
+}
+
+/**
+ * `events`: one stats object, or a stream of them every interval until the
+ * container stops, with an {"type":"oom"} event whenever the kernel OOM-kills in it.
+ */
 export async function events(root: string, id: string, o: { stats?: boolean; intervalMs: number }, out: (line: string) => void): Promise<void> {
   out(JSON.stringify(statsOf(root, id)));
   if (o.stats) return;
+  const { rec } = running(root, id);
+  let kills = oomKills(rec);
   for (;;) {
     await new Promise((r) => setTimeout(r, o.intervalMs));
+    const now = oomKills(rec);
+    if (now > kills) out(JSON.stringify({ type: 'oom', id }));
+    kills = now;
     const { status } = running(root, id);
     if (status === 'stopped') return;
     out(JSON.stringify(statsOf(root, id)));
