@@ -27,16 +27,21 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
   libc.ioctlPtr(fd, TIOCSWINSZ, ws, 'pty');
 }
 
-/** Connects to the engine's console socket (a host path: done by the runtime before any pivot). */
-export function connectConsoleSocket(path: string): number {
+/** Connects a SOCK_STREAM unix socket; errors name it as `what` (e.g. "console socket"). */
+export function connectUnixStream(path: string, what: string): number {
   const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   try {
     libc.connectUnix(fd, path);
   } catch (e) {
     libc.close(fd);
-    throw new Error(`console socket ${path}: ${(e as Error).message.replace(/^connect \S+: /, '')}`);
+    throw new Error(`${what} ${path}: ${(e as Error).message.replace(/^connect \S+: /, '')}`);
   }
   return fd;
+}
+
+/** Connects to the engine's console socket (a host path: done by the runtime before any pivot). */
+export function connectConsoleSocket(path: string): number {
+  return connectUnixStream(path, 'console socket');
 }
 
 /** New session, the slave as controlling terminal and as fds 0-2; the master goes to the socket. */

@@ -12,7 +12,7 @@ import { planInit, mappingText, applySocketActivation, type InitPlan } from './i
 import { runInit } from './init-process';
 import { runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
-import { connectConsoleSocket } from '../linux/console';
+import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import {
@@ -163,6 +163,9 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           send(fd, { type: 'ok', pid: initPid });
           break;
         }
+        case 'seccomp-notify':
+          sendToSeccompListener(plan, libc.recvFd(fd).fd, initPid);
+          break;
         case 'error':
           throw new RuntimeError(String(m.message));
         case 'ready':
@@ -177,6 +180,22 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
     reap1();
     if (initPid > 0) { try { libc.waitpid(initPid, 0); } catch { /* not our child */ } }
     throw e;
+  }
+}
+
+/** Hands the seccomp notify fd to linux.seccomp.listenerPath with the container's state, as runc does. */
+function sendToSeccompListener(plan: InitPlan, notifyFd: number, initPid: number): void {
+  const listener = plan.seccomp?.listenerPath;
+  try {
+    if (!listener) throw new RuntimeError('linux.seccomp: a notify fd without listenerPath');
+    const state = {
+      ociVersion: OCI_VERSION, fds: ['seccompFd'], pid: initPid, metadata: plan.seccomp?.listenerMetadata ?? '',
+      state: { ...plan.state, status: 'creating', pid: initPid },
+    };
+    const sock = connectUnixStream(listener, 'linux.seccomp.listenerPath');
+    try { libc.sendFd(sock, JSON.stringify(state), notifyFd); } finally { libc.close(sock); }
+  } finally {
+    libc.close(notifyFd);
   }
 }
 

@@ -113,6 +113,18 @@ function stage2(plan: InitPlan, fd: number): never {
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
   applyOomScoreAdj(proc.identity);
+  // A filter with SCMP_ACT_NOTIFY is loaded now, so that its listener fd can go to the
+  // runtime (which hands it to linux.seccomp.listenerPath) while create still runs.
+  let seccompLoaded = false;
+  if (plan.seccomp?.notify) {
+    const notifyFd = loadSeccomp(plan.seccomp);
+    seccompLoaded = true;
+    if (notifyFd !== null) {
+      send(fd, { type: 'seccomp-notify' });
+      libc.sendFd(fd, 'seccompFd', notifyFd);
+      libc.close(notifyFd);
+    }
+  }
   send(fd, { type: 'ready' });
   libc.close(fd);
 
@@ -125,11 +137,11 @@ function stage2(plan: InitPlan, fd: number): never {
     libc.write(w, Buffer.from('0')); // w stays open: exec closes it, which tells `start` the process runs
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
     const nnp = proc.identity.noNewPrivileges;
-    if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);
+    if (plan.seccomp && !seccompLoaded && !nnp) loadSeccomp(plan.seccomp);
     applyIdentity(proc.identity);
     libc.chdir(proc.cwd);
     prepareExec(plan.preserveFds);
-    if (plan.seccomp && nnp) loadSeccomp(plan.seccomp);
+    if (plan.seccomp && !seccompLoaded && nnp) loadSeccomp(plan.seccomp);
     libc.execve(exe, proc.args, proc.env);
   } catch (e) {
     try { libc.write(2, Buffer.from(`ocits: container ${plan.id}: ${(e as Error).message}\n`)); } catch { /* no stderr */ }

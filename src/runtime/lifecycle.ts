@@ -82,14 +82,16 @@ export function killContainer(root: string, id: string, signal: string, o: KillO
     for (const pid of containerPids(rec)) {
       try { libc.kill(pid, sig); } catch { /* exited meanwhile */ }
     }
-    return;
+  } else {
+    try {
+      libc.kill(rec.pid, sig);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'ESRCH') throw new RuntimeError('container not running');
+      throw e;
+    }
   }
-  try {
-    libc.kill(rec.pid, sig);
-  } catch (e) {
-    if (e instanceof SysError && e.code === 'ESRCH') throw new RuntimeError('container not running');
-    throw e;
-  }
+  // A frozen process cannot die: after SIGKILL, thaw a paused container so that it does (as runc).
+  if (status === 'paused' && sig === 9) cgroupManagerFromPaths(rec.cgroups).thaw();
 }
 
 /** Every process of the container: from its cgroup, or its pid namespace when it has its own. */

@@ -180,3 +180,52 @@ if (!isRoot || !fs.existsSync('/usr/lib/x86_64-linux-gnu/libseccomp.so.2') && !f
     t.same(r.leftovers, []);
   });
 }
+
+t.test('SCMP_ACT_NOTIFY: the notify fd and the container state go to listenerPath', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const path = await import('node:path');
+  const { REPO, fileRoot, ocits: run } = await import('../lib/bundle.mjs');
+  const root = fileRoot(t);
+  const b = makeBundle(['true'], (c) => {
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      listenerPath: path.join(c.__dir ?? '/tmp', 'unused'),
+      listenerMetadata: 'meta-data',
+      syscalls: [{ names: ['mknodat'], action: 'SCMP_ACT_NOTIFY' }],
+    };
+  });
+  t.teardown(() => b.cleanup());
+  const sock = path.join(b.dir, 'agent.sock');
+  b.config.linux.seccomp.listenerPath = sock;
+  b.write(b.config);
+  const agent = spawn('python3', [path.join(REPO, 'test/fixtures/seccomp-listener.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => agent.kill());
+  let out = '';
+  await new Promise((resolve) => agent.stdout.on('data', (d) => { out += d; if (out.includes('listening')) resolve(); }));
+  const id = uniqueId('notify');
+  const r = run(['--root', root, 'create', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, r.stderr);
+  await new Promise((resolve) => agent.on('exit', resolve));
+  const got = JSON.parse(out.split('\n')[1]);
+  t.equal(got.fd, 'anon_inode:seccomp notify', 'the fd is a seccomp notify fd');
+  t.match(got.state, { fds: ['seccompFd'], metadata: 'meta-data', state: { id, status: 'creating', bundle: b.dir } });
+  t.equal(got.state.pid, got.state.state.pid, 'pid of the container process');
+  t.ok(got.state.pid > 1, 'as the host sees it');
+  t.equal(run(['--root', root, 'delete', '--force', id]).status, 0);
+  t.same(leftovers(root, b.dir, id), []);
+});
+
+t.test('SCMP_ACT_NOTIFY with a listenerPath nobody listens on fails create cleanly', (t) => {
+  const root = makeRoot();
+  const b = makeBundle(['true'], (c) => {
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/nonexistent/agent.sock', syscalls: [{ names: ['mknodat'], action: 'SCMP_ACT_NOTIFY' }] };
+  });
+  const id = uniqueId('notify');
+  const r = runIn(root, b, id);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^ocits: run: linux\.seccomp\.listenerPath \/nonexistent\/agent\.sock: no such file or directory\n$/);
+  t.same(leftovers(root, b.dir, id), []);
+  b.cleanup();
+  fs.rmSync(root, { recursive: true, force: true });
+  t.end();
+});
