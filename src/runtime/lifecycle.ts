@@ -1,5 +1,6 @@
 // start, state, kill, delete, list: the commands on an existing container.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as libc from '../sys/libc';
 import { SysError } from '../sys/errno';
 import { parseSignal } from '../linux/signals';
@@ -152,11 +153,24 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
     }
     const cg = cgroupManagerFromPaths(rec.cgroups);
     cg.destroy();
+    removeEmptyParents(rec);
     fs.rmSync(dir, { recursive: true, force: true });
     const warnings = runHooksWarnOnly('poststop', rec.hooks.poststop, stateDocument(rec, 'stopped'));
     for (const w of warnings) process.stderr.write(`ocits: warning: ${w}\n`);
   });
   removeLockFile(root, id);
+}
+
+/**
+ * The default parent directory (/ocits) is created by whichever container comes first and
+ * stays while others use it: the last one out removes it (rmdir fails while it is in use).
+ */
+function removeEmptyParents(rec: ContainerRecord): void {
+  for (const p of rec.cgroups) {
+    const parent = path.dirname(p.path);
+    if (path.basename(parent) !== 'ocits') continue;
+    try { fs.rmdirSync(parent); } catch { /* still in use, or already gone */ }
+  }
 }
 
 function destroyProcesses(rec: ContainerRecord, paused: boolean): void {
