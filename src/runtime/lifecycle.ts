@@ -54,7 +54,9 @@ export function startContainer(root: string, id: string): void {
           else if (n === 0 && started) break;
         }
         if (!initAlive(rec)) {
-          throw new RuntimeError(`container "${id}" failed to start: its init exited${started ? '' : ' (a startContainer hook failed?)'}`);
+          // Gone after the byte: the process ran (and may already have exited); gone before it: it never started.
+          if (started) break;
+          throw new RuntimeError(`container "${id}" failed to start: its init exited (a startContainer hook failed?)`);
         }
       }
     } finally {
