@@ -2,7 +2,8 @@
 // running `true`, N iterations (BENCH_N, default 20), interleaved:
 //   (a) `run` end to end;
 //   (b) create, start, wait (poll `state` until "stopped"), delete, each timed;
-//   (c) `node -e 0`, `--version` and `state <unknown>`: start-up overhead.
+//   (c) `node -e 0` (as is, and in the environment bin/ocits gives itself), `--version`
+//       and `state <unknown>`: start-up overhead.
 // Prints medians (ms), the ocits/runc ratio and ocits minus `node -e 0`, then
 // peak RSS (from /usr/bin/time -f %M, or /proc polling) of each command.
 // Separate state roots per runtime; every container is deleted. Exits 0.
@@ -73,6 +74,10 @@ for (const rt of runtimes) {
   if (r.status !== 0) console.log(`bench: ${rt.name} run of the bundle failed (${r.status}): ${(r.stderr ?? '').trim()}`);
 }
 
+// bin/ocits drops NODE_OPTIONS and NODE_EXTRA_CA_CERTS (the latter makes node parse a CA
+// bundle at start-up: ~50 ms here); the fair baseline is a node started the same way.
+const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && k !== 'NODE_EXTRA_CA_CERTS'));
+
 const S = new Samples();
 const record = (row, rt, r, okStatus = 0) => {
   S.add(row, rt.name, r.ms);
@@ -82,6 +87,7 @@ const record = (row, rt, r, okStatus = 0) => {
 console.log(`bench: ${N} iterations, interleaved; bundle ${bundle.dir} running "true"`);
 for (let i = 0; i < N; i++) {
   S.add('node -e 0', 'node', timed(process.execPath, ['-e', '0']).ms);
+  S.add('node -e 0', 'node-clean', timed(process.execPath, ['-e', '0'], { env: CLEAN_ENV }).ms);
   const order = i % 2 === 0 ? runtimes : [...runtimes].reverse();
   for (const rt of order) {
     // (a) run, end to end
@@ -148,7 +154,8 @@ for (let i = 0; i < RSS_RUNS; i++) {
 
 // ---- Report ----
 
-const node = S.median('node -e 0', 'node');
+const nodeAsIs = S.median('node -e 0', 'node');
+const node = S.median('node -e 0', 'node-clean');
 const hasRunc = runtimes.length > 1;
 const rows = [['step (median ms)', 'ocits', 'runc', 'ocits/runc', 'ocits - node']];
 for (const row of ['run', 'create', 'start', 'wait (poll state)', 'delete', 'create+start+wait+delete', '--version', 'state <unknown>']) {
@@ -156,10 +163,12 @@ for (const row of ['run', 'create', 'start', 'wait (poll state)', 'delete', 'cre
   const r = hasRunc ? S.median(row, 'runc') : NaN;
   rows.push([row, fmt(o), fmt(r), Number.isFinite(r) ? `${fmt(o / r, 2)}x` : '-', fmt(o - node)]);
 }
-rows.push(['node -e 0 (baseline)', fmt(node), '-', '-', '0.0']);
+rows.push(['node -e 0 (baseline, ocits env)', fmt(node), '-', '-', '0.0']);
+rows.push(['node -e 0 (this env as is)', fmt(nodeAsIs), '-', '-', fmt(nodeAsIs - node)]);
 console.log('');
 printTable(rows);
-console.log(`\n"wait" polls each runtime's own \`state\` back to back, so it includes that command's start-up cost.`);
+console.log(`\nBaseline: node -e 0 without NODE_OPTIONS and NODE_EXTRA_CA_CERTS, which bin/ocits unsets for itself.`);
+console.log(`"wait" polls each runtime's own \`state\` back to back, so it includes that command's start-up cost.`);
 
 const maxOf = (row, col) => Math.max(...(RSS.map.get(`${row}\0${col}`) ?? [NaN]));
 const mib = (kib) => (Number.isFinite(kib) ? (kib / 1024).toFixed(1) : '-');

@@ -218,7 +218,25 @@ function parseDuration(v: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60000 : 1000);
 }
 
-buildProgram().parseAsync(process.argv).catch((e) => {
-  logError(e instanceof Error ? e.message : String(e));
-  process.exitCode = 1;
-});
+/** Runs the command line (argv as in process.argv: node, script, args...). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    logError(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * Evaluates every lazily loaded command module (none loads koffi at load time), so
+ * that a start-up snapshot built after this call holds them all, compiled.
+ */
+export function preloadCommandModules(): void {
+  for (const load of [
+    () => require('../runtime/create'), () => require('../runtime/run'), () => require('../runtime/exec'),
+    () => require('../runtime/lifecycle'), () => require('./list'), () => require('../runtime/default-spec'),
+    () => require('../runtime/features'), () => require('../runtime/resources'),
+    () => require('../linux/seccomp-data'), () => require('../linux/seccomp'),
+  ]) load();
+}

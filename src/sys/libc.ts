@@ -3,6 +3,7 @@
 // carrying the syscall, the path and the errno. No policy lives here.
 import type * as Koffi from 'koffi';
 import { SysError } from './errno';
+import { loadKoffi } from './koffi';
 
 type Fn = (...args: any[]) => any;
 
@@ -15,7 +16,7 @@ function fn(name: string, proto: string): Fn {
   if (!f) {
     if (!lib) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      koffi = require('koffi');
+      koffi = loadKoffi();
       lib = koffi.load('libc.so.6');
     }
     f = lib.func(proto) as Fn;
@@ -314,7 +315,7 @@ export function bpf(cmd: number, attr: Buffer, path?: string): number {
 
 /** Address of a buffer's memory, for the pointer fields of a syscall's attribute struct. */
 export function bufferAddress(buf: Buffer): bigint {
-  if (!koffi) koffi = require('koffi');
+  if (!koffi) koffi = loadKoffi();
   return BigInt(koffi.address(buf) as bigint | number);
 }
 

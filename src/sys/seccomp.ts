@@ -4,6 +4,7 @@
 import type * as Koffi from 'koffi';
 import { endianness } from 'node:os';
 import { SysError } from './errno';
+import { loadKoffi } from './koffi';
 
 type Fn = (...args: any[]) => any;
 
@@ -41,7 +42,7 @@ const cache = new Map<string, Fn>();
 function load(): Koffi.LibraryHandle {
   if (!lib) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    koffi = require('koffi');
+    koffi = loadKoffi();
     try {
       lib = koffi.load(LIBSECCOMP);
     } catch (e) {
