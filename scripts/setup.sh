@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian (as root): runc (the reference the
-# benchmarks and comparisons run beside ocits) and busybox-static (test rootfs).
+# Installs what the tests need from Debian (as root), only what is missing:
+# - runc: the reference the benchmarks and the engine tests run beside ocits;
+# - busybox-static: the test containers' rootfs;
+# - podman with conmon, containerd (with its runc shim and ctr): the engines
+#   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty.
+# Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
+# the engine tests run rootful with the overlay driver).
 set -euo pipefail
 need=()
-for pkg in runc busybox-static; do
+for pkg in runc busybox-static podman conmon containerd bsdutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "setup: run as root to install: ${need[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # podman's dependencies bring the container network stack (CNI plugins)
+  # and containers-common (seccomp.json); recommends are not needed.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}')"
+for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script; do
+  command -v "$bin" >/dev/null || { echo "setup: $bin missing after install" >&2; exit 1; }
+done
+echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}'), podman $(podman --version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}')"

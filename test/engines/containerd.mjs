@@ -13,7 +13,7 @@ const OCITS_TODO = {};
 
 const need = missing(['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc', 'script', 'tar']);
 if (!isRoot || need.length) {
-  t.fail(!isRoot ? 'engine tests need root' : `missing ${need.join(', ')} (run scripts/setup-engines.sh)`);
+  t.fail(!isRoot ? 'engine tests need root' : `missing ${need.join(', ')} (run scripts/setup.sh)`);
 } else {
   const env = await startContainerd();
   t.teardown(() => env.close());

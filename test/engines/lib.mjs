@@ -2,7 +2,7 @@
 // shim v2) driving ocits, and runc for parity. Each engine runs fully isolated in
 // a temp dir (its own config, storage, state, sockets, cgroup parent) and close()
 // removes everything it made, then reports whatever it could not remove.
-// Needs root and scripts/setup-engines.sh (podman, conmon, containerd, runc).
+// Needs root and scripts/setup.sh (podman, conmon, containerd, runc).
 import { spawnSync, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';

@@ -13,7 +13,7 @@ const OCITS_TODO = {};
 
 const need = missing(['podman', 'conmon', 'runc', 'tar']);
 if (!isRoot || need.length) {
-  t.fail(!isRoot ? 'engine tests need root' : `missing ${need.join(', ')} (run scripts/setup-engines.sh)`);
+  t.fail(!isRoot ? 'engine tests need root' : `missing ${need.join(', ')} (run scripts/setup.sh)`);
 } else {
   const env = startPodman();
   t.teardown(() => env.close());
