@@ -1,34 +1,42 @@
 // Resource usage in the shape of `runc events --stats`:
 //   { type: "stats", id, data: { cpu, memory, pids, blkio, hugetlb } }
 // Each part is read from the controller's v1 hierarchy when it has one, else from the
-// unified directory. Values are JS numbers (exact up to 2^53; "max" reads as 2^64-1).
+// unified directory. Values are JS numbers, or bigints above 2^53 (v1's unlimited
+// 9223372036854771712, "max" as 2^64-1) so that they print exactly (stringifyJson64).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tryRead } from './fsio';
 
-const MAX = 2 ** 64 - 1;
+const MAX = 2n ** 64n - 1n;
+
+type U64 = number | bigint;
+
+function add(a: U64, b: U64): U64 {
+  return typeof a === 'number' && typeof b === 'number' ? a + b : BigInt(a) + BigInt(b);
+}
 const USER_HZ = 100;
 
 /** Directory of the container in the hierarchy holding a controller, and that hierarchy's version. */
 export type DirOf = (controller: string) => { dir: string; version: 1 | 2 } | undefined;
 
-function num(s: string | undefined): number | undefined {
+function num(s: string | undefined): U64 | undefined {
   if (s === undefined) return undefined;
   const t = s.trim();
   if (t === 'max') return MAX;
   const n = Number(t);
-  return t !== '' && Number.isFinite(n) ? n : undefined;
+  if (t === '' || !Number.isFinite(n)) return undefined;
+  return Number.isSafeInteger(n) || !/^\d+$/.test(t) ? n : BigInt(t);
 }
 
-function readNum(dir: string, file: string): number | undefined {
+function readNum(dir: string, file: string): U64 | undefined {
   return num(tryRead(path.join(dir, file)));
 }
 
 /** "key value" lines (memory.stat, cpu.stat, ...). */
-function flat(dir: string, file: string): Record<string, number> | undefined {
+function flat(dir: string, file: string): Record<string, U64> | undefined {
   const text = tryRead(path.join(dir, file));
   if (text === undefined) return undefined;
-  const out: Record<string, number> = {};
+  const out: Record<string, U64> = {};
   for (const line of text.split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
     const n = num(v);
@@ -56,8 +64,8 @@ function cpuStats(dirOf: DirOf): object | undefined {
         percpu: list('cpuacct.usage_percpu'),
         percpu_kernel: list('cpuacct.usage_percpu_sys'),
         percpu_user: list('cpuacct.usage_percpu_user'),
-        kernel: st?.system !== undefined ? (st.system * 1e9) / USER_HZ : undefined,
-        user: st?.user !== undefined ? (st.user * 1e9) / USER_HZ : undefined,
+        kernel: st?.system !== undefined ? (Number(st.system) * 1e9) / USER_HZ : undefined,
+        user: st?.user !== undefined ? (Number(st.user) * 1e9) / USER_HZ : undefined,
       });
     }
     const t = cpu?.version === 1 ? flat(cpu.dir, 'cpu.stat') : undefined;
@@ -67,7 +75,7 @@ function cpuStats(dirOf: DirOf): object | undefined {
   const d = dirOf('cpu') ?? dirOf('');
   const s = d && flat(d.dir, 'cpu.stat');
   if (!s) return undefined;
-  const us = (k: string) => (s[k] === undefined ? undefined : s[k] * 1000);
+  const us = (k: string) => (s[k] === undefined ? undefined : Number(s[k]) * 1000);
   return prune({
     usage: prune({ total: us('usage_usec'), kernel: us('system_usec'), user: us('user_usec') }),
     throttling: prune({ periods: s.nr_periods, throttled_periods: s.nr_throttled, throttled_time: us('throttled_usec') }),
@@ -93,8 +101,8 @@ function memoryStats(dirOf: DirOf): object | undefined {
   const swapMax = readNum(m.dir, 'memory.swap.max');
   // v1 reported swap as memory+swap: keep that meaning.
   const swap = swapCur === undefined ? undefined : prune({
-    usage: swapCur + (usage?.usage ?? 0),
-    limit: swapMax === undefined || swapMax === MAX || usage?.limit === MAX ? MAX : swapMax + (usage?.limit ?? 0),
+    usage: add(swapCur, usage?.usage ?? 0),
+    limit: swapMax === undefined || swapMax === MAX || usage?.limit === MAX ? MAX : add(swapMax, usage?.limit ?? 0),
   });
   return prune({ cache: raw?.file, usage, swap, raw });
 }
@@ -106,7 +114,7 @@ function pidsStats(dirOf: DirOf): object | undefined {
   return prune({ current: readNum(p.dir, 'pids.current'), limit: limit === MAX ? 0 : limit });
 }
 
-interface BlkioEntry { major: number; minor: number; op: string; value: number }
+interface BlkioEntry { major: number; minor: number; op: string; value: U64 }
 
 function v1Blkio(dir: string, names: string[]): BlkioEntry[] | undefined {
   for (const n of names) {
@@ -117,7 +125,7 @@ function v1Blkio(dir: string, names: string[]): BlkioEntry[] | undefined {
       const f = line.trim().split(/\s+/);
       const dev = /^(\d+):(\d+)$/.exec(f[0] ?? '');
       if (!dev || f.length < 3) continue;
-      out.push({ major: Number(dev[1]), minor: Number(dev[2]), op: f[1], value: Number(f[2]) });
+      out.push({ major: Number(dev[1]), minor: Number(dev[2]), op: f[1], value: num(f[2]) ?? 0 });
     }
     if (out.length > 0) return out;
   }
@@ -144,7 +152,7 @@ function blkioStats(dirOf: DirOf): object | undefined {
     if (!dev) continue;
     const kv = Object.fromEntries(f.slice(1).map((x) => x.split('=')));
     const [major, minor] = [Number(dev[1]), Number(dev[2])];
-    const add = (to: BlkioEntry[], op: string, v?: string) => { if (v !== undefined) to.push({ major, minor, op, value: Number(v) }); };
+    const add = (to: BlkioEntry[], op: string, v?: string) => { if (v !== undefined) to.push({ major, minor, op, value: num(v) ?? 0 }); };
     add(bytes, 'Read', kv.rbytes); add(bytes, 'Write', kv.wbytes);
     add(ios, 'Read', kv.rios); add(ios, 'Write', kv.wios);
   }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { parseResources } from '../spec/load';
+import { stringifyJson64 } from '../spec/json64';
 import type { Resources } from '../spec/types';
 import { cgroupManagerFromPaths, type CgroupManager } from '../cgroups';
 import { containerPids, containerStatus } from './lifecycle';
@@ -126,7 +127,7 @@ export function oomKills(rec: ContainerRecord): number {
  * container stops, with an {"type":"oom"} event whenever the kernel OOM-kills in it.
  */
 export async function events(root: string, id: string, o: { stats?: boolean; intervalMs: number }, out: (line: string) => void): Promise<void> {
-  out(JSON.stringify(statsOf(root, id)));
+  out(stringifyJson64(statsOf(root, id)));
   if (o.stats) return;
   const { rec } = running(root, id);
   let kills = oomKills(rec);
@@ -137,6 +138,6 @@ export async function events(root: string, id: string, o: { stats?: boolean; int
     kills = now;
     const { status } = running(root, id);
     if (status === 'stopped') return;
-    out(JSON.stringify(statsOf(root, id)));
+    out(stringifyJson64(statsOf(root, id)));
   }
 }

@@ -33,6 +33,15 @@ export function parseJson64(text: string): unknown {
   return new Parser(text).parseDocument();
 }
 
+const BIG_MARK = '\u0000json64:';
+const BIG_QUOTED = /"\\u0000json64:(-?\d+)"/g;
+
+/** JSON.stringify that writes bigints as exact integer literals. */
+export function stringifyJson64(value: unknown, indent?: number): string {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${BIG_MARK}${v}` : v), indent);
+  return text.replace(BIG_QUOTED, '$1');
+}
+
 const ESCAPES: Record<string, string> = {
   '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t',
 };

@@ -71,6 +71,7 @@ t.test('v1 fixture: create, apply, join, pids, freeze, stats, destroy', async (t
   t.equal(s.data.memory.usage.usage, 4096);
   t.equal(s.data.memory.usage.limit, 268435456);
   t.equal(s.data.memory.cache, 1024);
+  t.equal(s.data.memory.kernelTCP.limit, 9223372036854771712n, 'an unlimited v1 limit stays exact (bigint)');
   t.same(s.data.memory.raw, { cache: 1024, rss: 2048 });
   t.same(s.data.pids, { current: 3, limit: 64 });
   t.same(s.data.blkio.ioServiceBytesRecursive, [{ major: 8, minor: 0, op: 'Read', value: 4096 }, { major: 8, minor: 0, op: 'Write', value: 512 }]);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { json64 } from '../fixtures/spec/helpers.mjs';
 
-const { parseJson64, JsonSyntaxError } = json64;
+const { parseJson64, stringifyJson64, JsonSyntaxError } = json64;
 
 t.test('big integers stay exact as bigint', async (t) => {
   const v = parseJson64('{"a": 18446744073709551615, "b": -9223372036854775808, "c": 9223372036854775807}');
@@ -63,4 +63,11 @@ t.test('syntax errors carry 1-based line and column', async (t) => {
     t.equal(err.detail, detail);
     t.equal(err.message, `line ${line}, column ${column}: ${detail}`);
   }
+});
+
+t.test('stringifyJson64 writes bigints as exact integer literals', async (t) => {
+  const text = stringifyJson64({ max: 2n ** 64n - 1n, v1: 9223372036854771712n, neg: -(2n ** 63n), n: 1, s: 'json64:1', nested: [{ b: 5n }] });
+  t.equal(text, '{"max":18446744073709551615,"v1":9223372036854771712,"neg":-9223372036854775808,"n":1,"s":"json64:1","nested":[{"b":5}]}');
+  t.same(parseJson64(text), { max: 2n ** 64n - 1n, v1: 9223372036854771712n, neg: -(2n ** 63n), n: 1, s: 'json64:1', nested: [{ b: 5 }] });
+  t.equal(stringifyJson64({ a: 1n }, 2), '{\n  "a": 1\n}');
 });
