@@ -14,7 +14,7 @@ preloadCommandModules();
 buildProgram().helpInformation();
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   // The launcher passes its own resolved path as argv[1]: bin/ocits, next to node_modules.
-  const self = process.argv[1];
+  const self = path.resolve(process.argv[1]);
   configureKoffiLoading({ require: createRequire(self), distDir: path.join(path.dirname(self), '../dist') });
   void main(process.argv);
 });
