@@ -14,3 +14,5 @@ export { normalizeDeviceRules, v1RuleText } from './device-rules';
 export type { DeviceRule } from './device-rules';
 export { sharesToWeight, blkioToIoWeight, swapToV2 } from './convert';
 export { devicePrograms } from './bpf-attach';
+export { parseSubCgroupFlag, subCgroupTargets } from './sub-cgroup';
+export type { SubCgroupRequest } from './sub-cgroup';

@@ -6,6 +6,7 @@ import type { Resources } from '../spec/types';
 import { setDeviceProgram } from './bpf-attach';
 import { parseCgroupsPath, resolveIn } from './cgpath';
 import { CgroupError, errCode, errText } from './errors';
+import { subCgroupTargets, type SubCgroupRequest } from './sub-cgroup';
 import { freeze, FreezerTarget, isFrozen, thaw } from './freezer';
 import { mkdirBelow, readProcs, removeCgroupDir, tryRead, writeValue } from './fsio';
 import { DEFAULT_CGROUP_ROOT, detectLayout, Layout } from './mountinfo';
@@ -35,7 +36,8 @@ export interface CgroupManager {
   readonly layout: 'v1' | 'v2' | 'hybrid';
   create(): void;
   apply(resources: Resources | undefined): void;
-  join(pid: number): void;
+  /** Moves pid into the container's cgroups, or into existing sub-cgroups of them (exec --cgroup). */
+  join(pid: number, sub?: SubCgroupRequest[]): void;
   paths(): CgroupPath[];
   pids(): number[];
   freeze(): void;
@@ -167,13 +169,16 @@ class Manager implements CgroupManager {
     }
   }
 
-  join(pid: number): void {
-    for (const t of this.targets.list) {
+  join(pid: number, sub: SubCgroupRequest[] = []): void {
+    const targets = sub.length ? subCgroupTargets(this.targets.list, sub) : this.targets.list;
+    for (const t of targets) {
+      if (sub.length && !fs.existsSync(t.dir)) throw new CgroupError(`sub-cgroup ${t.dir} does not exist`);
       const file = path.join(t.dir, 'cgroup.procs');
       try {
         writeValue(file, String(pid));
       } catch (e) {
-        throw new CgroupError(`cannot move pid ${pid} into ${t.dir}: ${errText(e)}`, undefined, errCode(e));
+        const hint = errCode(e) === 'ENOSPC' && fs.existsSync(path.join(t.dir, 'cpuset.cpus')) ? ' (its cpuset.cpus or cpuset.mems is empty)' : '';
+        throw new CgroupError(`cannot move pid ${pid} into ${t.dir}: ${errText(e)}${hint}`, undefined, errCode(e));
       }
     }
   }

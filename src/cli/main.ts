@@ -102,7 +102,7 @@ export function buildProgram(): Command {
     .option('--apparmor <profile>', 'accepted (no AppArmor here)')
     .option('--process-label <label>', 'accepted (no SELinux here)')
     .option('--ignore-paused', 'exec even if paused')
-    .option('--cgroup <path>', 'accepted')
+    .option('--cgroup <[controller,...:]path>', 'run in an existing sub-cgroup of the container (repeatable)', collect, [])
     .action(action('exec', async (id: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
       const { execInContainer } = require('../runtime/exec') as typeof import('../runtime/exec');
       return execInContainer({
@@ -110,7 +110,7 @@ export function buildProgram(): Command {
         consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, pidFile: o.pidFile as string | undefined,
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
         additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
-        preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true,
+        preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
       });
     }));
 

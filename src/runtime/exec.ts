@@ -8,7 +8,7 @@ import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
-import { cgroupManagerFromPaths } from '../cgroups';
+import { cgroupManagerFromPaths, parseSubCgroupFlag, type SubCgroupRequest } from '../cgroups';
 import { channelPair, receive, send } from './channel';
 import { planProcess } from './init-plan';
 import { planSeccomp } from '../linux/seccomp-plan';
@@ -37,6 +37,8 @@ export interface ExecOptions {
   noNewPrivs?: boolean;
   preserveFds: number;
   ignorePaused?: boolean;
+  /** --cgroup values: [controller[,controller]:]sub-cgroup of the container's cgroup. */
+  cgroups?: string[];
 }
 
 function parseUser(u: string): { uid: number; gid?: number } {
@@ -94,6 +96,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const status = containerStatus(o.root, rec);
   if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
   if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused)');
+  const sub = (o.cgroups ?? []).map(parseSubCgroupFlag);
   const spec = parseSpecText(fs.readFileSync(path.join(stateDir(o.root, o.id), 'config.json'), 'utf8'), 'config.json');
   const proc = execProcess(spec.process!, o);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
@@ -116,7 +119,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     libc.close(childEnd);
     if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
     try {
-      execPid = driveExec(parentEnd, stage1, rec);
+      execPid = driveExec(parentEnd, stage1, rec, sub);
     } finally {
       libc.close(parentEnd);
     }
@@ -128,7 +131,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   return waitForExit(execPid);
 }
 
-function driveExec(fd: number, stage1: number, rec: ContainerRecord): number {
+function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgroupRequest[]): number {
   let pid = 0;
   try {
     for (;;) {
@@ -138,7 +141,7 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord): number {
         return pid;
       }
       if (m.type === 'stage1') {
-        cgroupManagerFromPaths(rec.cgroups).join(stage1);
+        cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;

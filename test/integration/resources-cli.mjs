@@ -32,10 +32,11 @@ function running(t, args = ['sleep', '300'], edit = rwTmp) {
   f.pid = f.state()?.pid;
   t.equal(f.state()?.status, 'running');
   t.ok(cgroupDirsOf(f.id).length > 0, 'the container has cgroups under ocits/<id>');
-  f.execDetached = (...cmd) => {
+  f.execDetached = (...cmd) => f.execDetachedWith([], ...cmd);
+  f.execDetachedWith = (flags, ...cmd) => {
     const pidFile = path.join(f.b.dir, `exec-${Date.now()}-${Math.random().toString(36).slice(2)}.pid`);
-    const e = ocitsToFiles(['--root', root, 'exec', '-d', '--pid-file', pidFile, f.id, ...cmd], f.b.dir);
-    t.equal(e.status, 0, `exec -d ${cmd.join(' ')}: ${e.stderr}`);
+    const e = ocitsToFiles(['--root', root, 'exec', '-d', '--pid-file', pidFile, ...flags, f.id, ...cmd], f.b.dir);
+    t.equal(e.status, 0, `exec -d ${[...flags, ...cmd].join(' ')}: ${e.stderr}`);
     return Number(fs.readFileSync(pidFile, 'utf8'));
   };
   f.deleteClean = (...flags) => {
@@ -324,5 +325,37 @@ t.test('events --interval streams until stopped', async (t) => {
 t.test('events --interval with a bad duration fails', async (t) => {
   const f = running(t);
   oneLineError(t, f.cli('events', '--interval', 'soon', f.id), 'events', /--interval/, '--interval soon');
+  f.deleteClean('--force');
+});
+
+t.test('exec --cgroup runs the process in an existing sub-cgroup', async (t) => {
+  const f = running(t);
+  const ownDirs = cgroupDirsOf(f.id);
+  for (const d of ownDirs) {
+    fs.mkdirSync(path.join(d, 'sub'));
+    // A new v1 cpuset cgroup has no cpus or mems: nothing could join it.
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) if (fs.existsSync(path.join(d, f))) fs.writeFileSync(path.join(d, 'sub', f), read(path.join(d, f)));
+  }
+  fs.mkdirSync(path.join(cgDir('pids', f.id), 'only'));
+  /** The cgroup path of an exec'd process, per hierarchy line of /proc/PID/cgroup. */
+  const cgroupsOf = (pid) => read(`/proc/${pid}/cgroup`).split('\n').map((l) => l.split(':')).filter((x) => x[2].includes(f.id));
+  const ownPath = `/ocits/${f.id}`;
+
+  const all = f.execDetachedWith(['--cgroup', 'sub'], 'sleep', '300');
+  const lines = cgroupsOf(all);
+  t.ok(lines.length >= 2, 'the container has several hierarchies');
+  for (const [, ctrl, p] of lines) t.equal(p, `${ownPath}/sub`, `"sub" in ${ctrl || 'unified'}`);
+  for (const d of ownDirs) t.ok(read(path.join(d, 'sub', 'cgroup.procs')).split('\n').map(Number).includes(all), `pid in ${d}/sub`);
+
+  const one = f.execDetachedWith(['--cgroup', 'pids:only'], 'sleep', '300');
+  for (const [, ctrl, p] of cgroupsOf(one)) t.equal(p, ctrl === 'pids' ? `${ownPath}/only` : ownPath, `${ctrl || 'unified'}`);
+
+  const missing = f.cli('exec', '--cgroup', 'nosuch', f.id, 'true');
+  oneLineError(t, missing, 'exec', /sub-cgroup .*nosuch does not exist/, 'missing sub-cgroup');
+  t.match(missing.stderr, /sub-cgroup \S*\/nosuch does not exist/);
+  oneLineError(t, f.cli('exec', '--cgroup', '../../x', f.id, 'true'), 'exec', /inside/, 'escaping path');
+  t.match(f.cli('exec', '--cgroup', 'nosuchctl:sub', f.id, 'true').stderr, /no cgroup for controller "nosuchctl"/);
+  t.equal(f.state()?.status, 'running', 'the container is unharmed');
+  t.same(f.cli('ps', '--format', 'json', f.id).stdout.trim() && JSON.parse(f.cli('ps', '--format', 'json', f.id).stdout).sort(), [f.pid, all, one].sort(), 'ps sees the sub-cgroups\' processes, and no failed exec left one');
   f.deleteClean('--force');
 });
