@@ -170,6 +170,9 @@ function planOne(m: Mount, index: number, opts: PlanMountsOptions): MountOp {
       preserveLockedFlags: opts.userns,
     };
     if (wantsIdmap) {
+      if (m.uidMappings === undefined && !opts.userns) {
+        throw new Error(`${base}/options: idmap/ridmap without uidMappings/gidMappings takes the container's user namespace mappings, but the container has no user namespace`);
+      }
       op.idmap = { recursive: parsed.idmapRecursive === true };
       if (m.uidMappings) op.idmap.uidMappings = m.uidMappings;
       if (m.gidMappings) op.idmap.gidMappings = m.gidMappings;

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as libc from '../sys/libc';
+import { moveMount, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH } from '../sys/mount-api';
 import type { SysError } from '../sys/errno';
 import type { InitPlan } from '../runtime/init-plan';
 import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from './mount-plan';
@@ -44,16 +45,21 @@ function ensureFile(hostPath: string): void {
   if (!fs.existsSync(hostPath)) fs.closeSync(fs.openSync(hostPath, 'a', 0o644));
 }
 
-/** Mounts onto an O_PATH fd of the destination, after checking it is still inside the rootfs. */
-function mountOnto(rootfs: string, dest: string, source: string | null, type: string | null, flags: number, data: string | null): void {
+/** Runs `f` on an O_PATH fd of the destination, after checking it is still inside the rootfs. */
+function onto(rootfs: string, dest: string, f: (fd: number) => void): void {
   const fd = libc.open(dest, O_PATH | O_CLOEXEC | O_NOFOLLOW);
   try {
     const real = fs.readlinkSync(`/proc/self/fd/${fd}`);
     if (!isSubpath(rootfs, real)) throw new MountError(`mount destination ${dest} moved outside the rootfs (${real})`);
-    libc.mount(source, `/proc/self/fd/${fd}`, type, flags, data);
+    f(fd);
   } finally {
     libc.close(fd);
   }
+}
+
+/** Mounts onto an O_PATH fd of the destination, after checking it is still inside the rootfs. */
+function mountOnto(rootfs: string, dest: string, source: string | null, type: string | null, flags: number, data: string | null): void {
+  onto(rootfs, dest, (fd) => libc.mount(source, `/proc/self/fd/${fd}`, type, flags, data));
 }
 
 function remountFlags(op: BindMountOp | CgroupMountOp, flags: number, source: string): number {
@@ -66,19 +72,30 @@ function describe(op: MountOp, e: unknown): MountError {
   return new MountError(`mounts[${op.index}] (${op.destination}): ${msg}`);
 }
 
-function applyBind(rootfs: string, op: BindMountOp): void {
+function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>): void {
+  // An ID-mapped mount was made by the runtime (idmap.ts): a detached, idmapped clone of the source to attach here.
+  const idmapFd = op.idmap ? idmapFds?.[op.index] : undefined;
+  if (op.idmap && idmapFd === undefined) throw new MountError('the ID-mapped mount was not prepared by the runtime');
   let st: fs.Stats;
   try {
-    st = fs.statSync(op.source);
+    st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : fs.statSync(op.source);
   } catch {
     throw new MountError(`mount source ${op.source}: no such file or directory`);
   }
-  if (op.idmap) throw new MountError('ID-mapped mounts are not supported by this version of ocits');
   const dest = resolveInRootfs(rootfs, op.destination);
   if (st.isDirectory()) ensureDir(dest);
   else ensureFile(dest);
-  mountOnto(rootfs, dest, op.source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
-  if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, op.source), null);
+  if (idmapFd !== undefined) {
+    try {
+      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
+    } finally {
+      libc.close(idmapFd);
+    }
+  } else {
+    mountOnto(rootfs, dest, op.source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+  }
+  // The source's locked flags, from the mount itself where the source may be out of reach.
+  if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, idmapFd !== undefined ? dest : op.source), null);
   finishMount(dest, op);
 }
 
@@ -182,7 +199,7 @@ export function setupRootfs(plan: InitPlan): void {
   try {
     for (const op of ops) {
       try {
-        if (op.kind === 'bind') applyBind(rootfs, op);
+        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds);
         else if (op.kind === 'cgroup') applyCgroup(rootfs, op, plan.namespaces.has('cgroup') !== 'none');
         else applyFs(rootfs, op, userns);
       } catch (e) {

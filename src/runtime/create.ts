@@ -14,6 +14,7 @@ import { runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
+import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic, removeLockFile,
@@ -66,6 +67,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   // A console socket connected here is closed here; a passed-in one belongs to the caller.
   let consoleFd: number | undefined;
   let fifoFd = -1;
+  let idmaps: IdmapMounts | undefined;
   try {
     fs.copyFileSync(loaded.configPath, path.join(dir, 'config.json'));
     if (spec.process.terminal && o.consoleSocket && o.consoleSocketFd === undefined) consoleFd = connectConsoleSocket(o.consoleSocket);
@@ -83,6 +85,8 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     applySocketActivation(plan, process.env, process.pid);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
+    // ID-mapped mounts need the host's privileges: made here, attached by the init.
+    idmaps = prepareInitIdmaps(plan);
     cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
     cgroups.create();
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
@@ -104,6 +108,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (consoleFd !== undefined) { libc.close(consoleFd); consoleFd = undefined; }
     libc.close(fifoFd);
     fifoFd = -1;
+    idmaps?.close();
     try {
       initPid = driveInit(plan, parentEnd, stage1, cgroups);
     } finally {
@@ -118,6 +123,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   } catch (e) {
     if (consoleFd !== undefined) libc.close(consoleFd);
     if (fifoFd >= 0) libc.close(fifoFd);
+    idmaps?.close();
     if (initPid > 0) {
       try { libc.kill(initPid, 9); libc.waitpid(initPid, 0); } catch { /* already gone */ }
     }

@@ -11,7 +11,7 @@ export function featuresDocument(seccomp?: object): object {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: MOUNT_OPTION_WORDS.filter((w) => w !== 'idmap' && w !== 'ridmap' && w !== 'tmpcopyup'),
+    mountOptions: MOUNT_OPTION_WORDS.filter((w) => w !== 'tmpcopyup'),
     linux: {
       namespaces: NAMESPACE_KINDS.map((k) => k.type),
       capabilities: [...ALL_CAPS],
@@ -20,7 +20,7 @@ export function featuresDocument(seccomp?: object): object {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: {
       'org.opencontainers.ocits.version': '0.1.0',

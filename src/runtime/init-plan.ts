@@ -41,6 +41,8 @@ export interface InitPlan {
   /** O_PATH fd of the exec FIFO, opened by the runtime: a user-namespaced init could not reach the state dir. */
   fifoFd: number;
   seccomp: SeccompPlan | null;
+  /** Detached ID-mapped mounts the runtime prepared (linux/idmap.ts): mounts[] index → fd, inherited by the init. */
+  idmapFds?: Record<number, number>;
 }
 
 export interface InitOptions {

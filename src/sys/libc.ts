@@ -36,8 +36,8 @@ function check(name: string, path: string | undefined, r: number | bigint): numb
 }
 
 const SYSCALLS: Record<string, Record<string, number>> = {
-  x64: { pivot_root: 155, capget: 125, capset: 126, pidfd_open: 434, mount_setattr: 442, pidfd_send_signal: 424 },
-  arm64: { pivot_root: 41, capget: 90, capset: 91, pidfd_open: 434, mount_setattr: 442, pidfd_send_signal: 424 },
+  x64: { pivot_root: 155, capget: 125, capset: 126, pidfd_open: 434, mount_setattr: 442, pidfd_send_signal: 424, open_tree: 428, move_mount: 429 },
+  arm64: { pivot_root: 41, capget: 90, capset: 91, pidfd_open: 434, mount_setattr: 442, pidfd_send_signal: 424, open_tree: 428, move_mount: 429 },
 };
 
 function sysno(name: string): number {
@@ -46,7 +46,8 @@ function sysno(name: string): number {
   return n;
 }
 
-function syscall(name: string, path: string | undefined, ...args: unknown[]): number {
+/** syscall(2) by name (from the table above), for the other thin wrappers in src/sys. */
+export function syscall(name: string, path: string | undefined, ...args: unknown[]): number {
   return check(name, path, fn('syscall', 'long syscall(long nr, ...)')(sysno(name), ...args));
 }
 

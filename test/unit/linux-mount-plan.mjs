@@ -58,7 +58,7 @@ t.test('recursive attrs and idmap', async (t) => {
     { destination: '/a', type: 'bind', source: '/a', options: ['rbind', 'rro', 'rnoatime'] },
     { destination: '/b', type: 'bind', source: '/b', options: ['rbind', 'ridmap'] },
     { destination: '/c', type: 'bind', source: '/c', options: ['bind'], ...maps },
-  ], opts);
+  ], { ...opts, userns: true });
   t.equal(a.recAttrSet, 0x1 | 0x10);
   t.equal(a.recAttrClr, 0x70);
   t.equal(a.remount, null);
@@ -97,4 +97,8 @@ t.test('errors', async (t) => {
   e({ destination: '/x', type: 'bind', source: '/x', uidMappings: [{ containerID: 0, hostID: -1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
     '/mounts/1/uidMappings/0/hostID: expected an unsigned 32-bit integer');
   e({ destination: '/x', type: 'tmpfs', options: 'ro' }, '/mounts/1/options: must be a list of strings');
+  e({ destination: '/x', type: 'bind', source: '/x', options: ['bind', 'idmap'] },
+    "/mounts/1/options: idmap/ridmap without uidMappings/gidMappings takes the container's user namespace mappings, but the container has no user namespace");
+  e({ destination: '/x', type: 'tmpfs', uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
+    '/mounts/1/uidMappings: ID-mapped mounts are only supported on bind mounts');
 });
