@@ -62,11 +62,12 @@ function stage2(plan: ExecChildPlan): never {
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
+  // Fds and signals before the filter: a seccomp profile may refuse close_range or fcntl.
+  prepareExec(plan.preserveFds);
   const nnp = proc.identity.noNewPrivileges;
   if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);
   applyIdentity(proc.identity);
   libc.chdir(proc.cwd);
-  prepareExec(plan.preserveFds);
   if (plan.seccomp && nnp) loadSeccomp(plan.seccomp);
   libc.execve(exe, proc.args, proc.env);
 }

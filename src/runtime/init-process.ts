@@ -21,7 +21,7 @@ import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
 
 const PR_SET_DUMPABLE = 4;
-const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
+const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_DIRECTORY = 0x10000;
 const F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
 const CLOSE_RANGE_CLOEXEC = 4;
 
@@ -96,6 +96,9 @@ export function isExecutable(p: string): boolean {
 function stage2(plan: InitPlan, fd: number): never {
   const proc = plan.process;
   const fifo = plan.fifoFd;
+  // The FIFO is reopened for writing through this process's fd directory, opened now:
+  // the container may have no /proc of its own.
+  const fdDir = libc.open('/proc/self/fd', O_PATH | O_DIRECTORY | O_CLOEXEC);
   const mountNs = plan.namespaces.has('mount');
   if (mountNs === 'new') setupRootfs(plan);
   send(fd, { type: 'hooks', phase: 'createRuntime' });
@@ -103,7 +106,13 @@ function stage2(plan: InitPlan, fd: number): never {
   const hostPid = Number(expect(fd, 'ok').pid);
   runHooks('createContainer', plan.hooks.createContainer, { ...plan.state, status: 'created', pid: hostPid });
   if (mountNs === 'new') enterRootfs(plan);
-  else libc.chdir('/');
+  else {
+    // No mount namespace of its own (none, or joined by path): mounts are not made, since they
+    // would land in a namespace the container does not own, but root.path still is its root.
+    libc.chdir(plan.rootfs);
+    libc.chroot('.');
+    libc.chdir('/');
+  }
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
   if (mountNs === 'new') finishRootfs(plan);
@@ -129,22 +138,28 @@ function stage2(plan: InitPlan, fd: number): never {
   libc.close(fd);
 
   // Blocks until `start` opens the FIFO for reading. The byte is written only after the
-  // startContainer hooks succeeded, so that a failing hook makes `start` fail.
-  const w = libc.open(`/proc/self/fd/${fifo}`, O_WRONLY | O_CLOEXEC);
+  // startContainer hooks succeeded, so that a failing hook makes `start` fail; a failure
+  // after it (identity, seccomp, exec) is written there too ("E" and the message), so
+  // that `start` reports it instead of success.
+  const w = libc.openat(fdDir, String(fifo), O_WRONLY | O_CLOEXEC);
   libc.close(fifo);
+  libc.close(fdDir);
   try {
     runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: hostPid });
     libc.write(w, Buffer.from('0')); // w stays open: exec closes it, which tells `start` the process runs
+    // Fds and signals first: a seccomp profile may refuse close_range or fcntl.
+    prepareExec(plan.preserveFds);
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
     const nnp = proc.identity.noNewPrivileges;
     if (plan.seccomp && !seccompLoaded && !nnp) loadSeccomp(plan.seccomp);
     applyIdentity(proc.identity);
     libc.chdir(proc.cwd);
-    prepareExec(plan.preserveFds);
     if (plan.seccomp && !seccompLoaded && nnp) loadSeccomp(plan.seccomp);
     libc.execve(exe, proc.args, proc.env);
   } catch (e) {
-    try { libc.write(2, Buffer.from(`ocits: container ${plan.id}: ${(e as Error).message}\n`)); } catch { /* no stderr */ }
+    const msg = (e as Error).message.replace(/\s*\n\s*/g, ' ');
+    try { libc.write(w, Buffer.from(`E${msg}`)); } catch { /* start gone */ }
+    try { libc.write(2, Buffer.from(`ocits: container ${plan.id}: ${msg}\n`)); } catch { /* no stderr */ }
     libc.exit_(127);
   }
 }

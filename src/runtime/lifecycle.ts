@@ -46,19 +46,23 @@ export function startContainer(root: string, id: string): void {
       // The init writes one byte once its startContainer hooks succeeded, and keeps the FIFO
       // open (close-on-exec) until it execs the user's process: EOF after the byte means the
       // process runs, so poststart hooks run after it, as the spec orders.
-      let started = false;
+      // A failure after the byte comes as "E<message>" before the FIFO closes.
+      let got = '';
+      const buf = Buffer.alloc(4096);
       for (;;) {
         if (libc.poll([{ fd, events: POLLIN }], 50) > 0) {
-          const n = libc.read(fd, Buffer.alloc(1));
-          if (n === 1) started = true;
-          else if (n === 0 && started) break;
+          const n = libc.read(fd, buf);
+          if (n > 0) got += buf.toString('utf8', 0, n);
+          else if (n === 0 && got !== '') break;
         }
         if (!initAlive(rec)) {
-          // Gone after the byte: the process ran (and may already have exited); gone before it: it never started.
-          if (started) break;
-          throw new RuntimeError(`container "${id}" failed to start: its init exited (a startContainer hook failed?)`);
+          for (let n = libc.read(fd, buf); n > 0; n = libc.read(fd, buf)) got += buf.toString('utf8', 0, n);
+          if (got === '') throw new RuntimeError(`container "${id}" failed to start: its init exited (a startContainer hook failed?)`);
+          break;
         }
       }
+      const failure = got.replace(/^0/, '');
+      if (failure.startsWith('E')) throw new RuntimeError(`container "${id}" failed to start: ${failure.slice(1)}`);
     } finally {
       libc.close(fd);
     }

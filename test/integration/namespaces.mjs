@@ -142,3 +142,15 @@ t.test('joining a namespace that does not exist fails cleanly', async (t) => {
   t.equal(r.stderr.split('\n').length, 2, 'one line');
   t.same(f.leftovers(), []);
 });
+
+t.test('without a mount namespace, root.path is still the container\'s root (chroot), and no mount is made', async (t) => {
+  const f = fixture(t, root, ['sh', '-c', 'cat /marker; test -e /work && echo host-visible; ls /proc | wc -l'], (c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'mount');
+  });
+  fs.writeFileSync(path.join(f.b.dir, 'rootfs', 'marker'), 'in the rootfs\n');
+  const before = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
+  const r = f.run();
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'in the rootfs\n0\n', 'its files, not the host\'s; /proc not mounted');
+  t.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length, before, 'no mount added to the host');
+});

@@ -3,7 +3,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { makeBundle, makeRoot, runIn, uniqueId, leftovers, isRoot } from '../lib/bundle.mjs';
+import { makeBundle, makeRoot, runIn, uniqueId, leftovers, isRoot, ocits, ocitsToFiles } from '../lib/bundle.mjs';
 
 // A podman/docker-like allow list: enough for busybox, for the runtime's init
 // between loading the filter and execve, and for the channel to the runtime.
@@ -117,6 +117,38 @@ if (!isRoot || !fs.existsSync('/usr/lib/x86_64-linux-gnu/libseccomp.so.2') && !f
     });
     t.equal(r.stdout, '65534\nc=1\n', r.stderr);
     t.equal(r.status, 0);
+  });
+
+  for (const nnp of [false, true]) {
+    t.test(`a profile refusing close_range and fcntl (noNewPrivileges ${nnp}): fds are set up before the filter`, async (t) => {
+      const profile = podmanLike();
+      profile.syscalls[0].names = ALLOWED.filter((n) => n !== 'close_range' && n !== 'fcntl');
+      const r = runWith(['sh', '-c', 'echo ok; ls /proc/self/fd'], profile, (c) => { c.process.noNewPrivileges = nnp; });
+      t.equal(r.stderr, '');
+      t.equal(r.stdout, 'ok\n0\n1\n2\n3\n', 'only stdio reached the container (3 is ls\'s own directory fd)');
+      t.equal(r.status, 0);
+      t.same(r.leftovers, []);
+    });
+  }
+
+  t.test('a failure between start and exec (execve refused) fails start with its reason', async (t) => {
+    const refuseExec = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve', 'execveat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+    const b = makeBundle(['true'], (c) => { c.linux.seccomp = refuseExec; c.process.noNewPrivileges = false; });
+    const root = makeRoot();
+    const id = uniqueId('sc');
+    const cli = (...a) => ocits(['--root', root, ...a]);
+    t.equal(ocitsToFiles(['--root', root, 'create', '--bundle', b.dir, id], b.dir).status, 0);
+    const s = cli('start', id);
+    t.equal(s.status, 1, 'start fails');
+    t.match(s.stderr, new RegExp(`^ocits: start: container "${id}" failed to start: execve /bin/true: operation not permitted\\n$`), 'one line with the reason');
+    t.equal(JSON.parse(cli('state', id).stdout).status, 'stopped');
+    t.equal(cli('delete', id).status, 0);
+    const r = runIn(root, b, uniqueId('sc'));
+    t.equal(r.status, 1, 'run fails too');
+    t.match(r.stderr, /failed to start: execve/);
+    t.same(leftovers(root, b.dir, id), []);
+    b.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   t.test('defaultErrnoRet sets the errno of the default action', async (t) => {
