@@ -17,7 +17,7 @@ import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import {
-  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic, removeLockFile,
+  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
 } from './state';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -129,7 +129,6 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     }
     try { cgroups?.destroy(); } catch { /* best effort: report the first error */ }
     fs.rmSync(dir, { recursive: true, force: true });
-    removeLockFile(o.root, o.id);
     // The spec's lifecycle continues at "destroy, then poststop hooks" when create fails after its hooks could run.
     if (spec.hooks?.poststop) {
       const state: State = { ociVersion: OCI_VERSION, id: o.id, status: 'stopped', bundle: loaded.bundle };

@@ -8,7 +8,7 @@ import { cgroupManagerFromPaths } from '../cgroups';
 import { runHooksWarnOnly } from './hooks';
 import {
   RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
-  lockContainer, removeLockFile, stateDir, stateDocument,
+  lockContainer, stateDir, stateDocument,
 } from './state';
 import type { State } from '../spec/types';
 
@@ -164,7 +164,6 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
     const warnings = runHooksWarnOnly('poststop', rec.hooks.poststop, stateDocument(rec, 'stopped'));
     for (const w of warnings) process.stderr.write(`ocits: warning: ${w}\n`);
   });
-  removeLockFile(root, id);
 }
 
 /**

@@ -104,21 +104,42 @@ export function stateDocument(rec: ContainerRecord, status: Status): State {
   return doc;
 }
 
-/** An exclusive lock on one container id, held until release(). */
+/**
+ * An exclusive lock on one container id, held until release(). A command leaves no trace of
+ * an id that has no state: release() removes the lock file then, and the root directory if
+ * this command made it (and the parents it made) and it is empty. A lock taken on a file that was removed meanwhile
+ * (the path no longer names the locked inode) is taken again.
+ */
 export function lockContainer(root: string, id: string): { fd: number; release(): void } {
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const lockFile = path.join(root, `.${validateId(id)}.lock`);
-  const fd = fs.openSync(lockFile, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-  libc.flock(fd, 2 /* LOCK_EX */, lockFile);
-  return {
-    fd,
-    release() {
+  for (;;) {
+    // The first directory this made (root or one of its parents), or undefined.
+    const made = fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    let fd: number;
+    try {
+      fd = fs.openSync(lockFile, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // the root was removed meanwhile
+      throw e;
+    }
+    libc.flock(fd, 2 /* LOCK_EX */, lockFile);
+    let current: fs.Stats | undefined;
+    try { current = fs.statSync(lockFile); } catch { /* removed by the previous holder */ }
+    if (!current || current.ino !== fs.fstatSync(fd).ino) {
       fs.closeSync(fd);
-    },
-  };
-}
-
-/** Removes the lock file once the container's state is gone (only while locked). */
-export function removeLockFile(root: string, id: string): void {
-  fs.rmSync(path.join(root, `.${id}.lock`), { force: true });
+      continue;
+    }
+    return {
+      fd,
+      release() {
+        if (!fs.existsSync(stateDir(root, id))) {
+          fs.rmSync(lockFile, { force: true });
+          for (let d = root; made !== undefined && d.length >= made.length; d = path.dirname(d)) {
+            try { fs.rmdirSync(d); } catch { break; /* in use */ }
+          }
+        }
+        fs.closeSync(fd);
+      },
+    };
+  }
 }

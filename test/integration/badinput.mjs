@@ -69,6 +69,15 @@ t.test('unknown id: start, state, kill, delete', async (t) => {
   for (const cmd of [['start'], ['state'], ['kill'], ['kill', '--all'], ['delete']]) {
     failsWith(t, ocits(['--root', root, ...cmd, 'no-such-id']), /does not exist/, cmd.join(' '));
   }
+  t.same(fs.readdirSync(root).filter((n) => n.includes('no-such-id')), [], 'no lock file left for the id');
+  // A root that did not exist is not left behind either (nor the parents the command made).
+  const fresh = path.join(root, 'not-yet', 'root');
+  for (const cmd of [['start'], ['kill'], ['pause'], ['delete'], ['delete', '--force']]) {
+    const r = ocits(['--root', fresh, ...cmd, 'no-such-id']);
+    if (cmd[1] === '--force') t.equal(r.status, 0, 'delete --force of an unknown id succeeds');
+    else failsWith(t, r, /does not exist/, `${cmd.join(' ')} under a new root`);
+  }
+  t.notOk(fs.existsSync(path.join(root, 'not-yet')), 'the root and its parent were removed again');
 });
 
 t.test('duplicate id: the existing container is untouched', async (t) => {

@@ -121,6 +121,7 @@ export function leftovers(root, bundleDir, id) {
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(bundleDir));
   found.push(...mounts.map((m) => `mount: ${m.split(' ')[4]}`));
   if (fs.existsSync(path.join(root, id))) found.push(`state dir ${path.join(root, id)}`);
+  if (fs.existsSync(path.join(root, `.${id}.lock`))) found.push(`lock file ${path.join(root, `.${id}.lock`)}`);
   for (const base of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
     if (!fs.existsSync(base)) continue;
     const hit = findDir(base, id, 4);
