@@ -6,10 +6,9 @@ import * as libc from '../sys/libc';
 import { send, receive } from './channel';
 import type { ProcessPlan } from './init-plan';
 import { lookPath } from './init-plan';
-import { applyIdentity, applyRlimits } from '../linux/identity';
+import { applyRlimits } from '../linux/identity';
 import { attachTerminal } from '../linux/console';
-import { isExecutable, prepareExec } from './init-process';
-import { loadSeccomp } from '../linux/seccomp';
+import { execUserProcess, isExecutable } from './init-process';
 import type { SeccompPlan } from '../linux/seccomp-plan';
 
 const PR_SET_DUMPABLE = 4;
@@ -62,12 +61,5 @@ function stage2(plan: ExecChildPlan): never {
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
-  // Fds and signals before the filter: a seccomp profile may refuse close_range or fcntl.
-  prepareExec(plan.preserveFds);
-  const nnp = proc.identity.noNewPrivileges;
-  if (plan.seccomp && !nnp) loadSeccomp(plan.seccomp);
-  applyIdentity(proc.identity);
-  libc.chdir(proc.cwd);
-  if (plan.seccomp && nnp) loadSeccomp(plan.seccomp);
-  libc.execve(exe, proc.args, proc.env);
+  execUserProcess(exe, proc, plan.preserveFds, plan.seccomp);
 }

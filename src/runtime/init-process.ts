@@ -11,7 +11,8 @@
 import * as fs from 'node:fs';
 import * as libc from '../sys/libc';
 import { send, receive, type Message } from './channel';
-import type { InitPlan } from './init-plan';
+import type { InitPlan, ProcessPlan } from './init-plan';
+import type { SeccompPlan } from '../linux/seccomp-plan';
 import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
@@ -147,21 +148,28 @@ function stage2(plan: InitPlan, fd: number): never {
   try {
     runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: hostPid });
     libc.write(w, Buffer.from('0')); // w stays open: exec closes it, which tells `start` the process runs
-    // Fds and signals first: a seccomp profile may refuse close_range or fcntl.
-    prepareExec(plan.preserveFds);
-    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
-    const nnp = proc.identity.noNewPrivileges;
-    if (plan.seccomp && !seccompLoaded && !nnp) loadSeccomp(plan.seccomp);
-    applyIdentity(proc.identity);
-    libc.chdir(proc.cwd);
-    if (plan.seccomp && !seccompLoaded && nnp) loadSeccomp(plan.seccomp);
-    libc.execve(exe, proc.args, proc.env);
+    execUserProcess(exe, proc, plan.preserveFds, seccompLoaded ? null : plan.seccomp);
   } catch (e) {
     const msg = (e as Error).message.replace(/\s*\n\s*/g, ' ');
     try { libc.write(w, Buffer.from(`E${msg}`)); } catch { /* start gone */ }
     try { libc.write(2, Buffer.from(`ocits: container ${plan.id}: ${msg}\n`)); } catch { /* no stderr */ }
     libc.exit_(127);
   }
+}
+
+/**
+ * The last steps of an init or exec'd process: fds and signals first (a seccomp profile may
+ * refuse close_range or fcntl), then the filter, the identity and cwd, then execve.
+ */
+export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: number, seccomp: SeccompPlan | null): never {
+  prepareExec(preserveFds);
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
+  const nnp = proc.identity.noNewPrivileges;
+  if (seccomp && !nnp) loadSeccomp(seccomp);
+  applyIdentity(proc.identity);
+  libc.chdir(proc.cwd);
+  if (seccomp && nnp) loadSeccomp(seccomp);
+  return libc.execve(exe, proc.args, proc.env);
 }
 
 /** Only fds 0-2 and the preserved ones reach the container; signals back to default. */

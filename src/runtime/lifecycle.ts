@@ -49,14 +49,15 @@ export function startContainer(root: string, id: string): void {
       // A failure after the byte comes as "E<message>" before the FIFO closes.
       let got = '';
       const buf = Buffer.alloc(4096);
+      const readSome = (): number => {
+        const n = libc.read(fd, buf);
+        if (n > 0) got += buf.toString('utf8', 0, n);
+        return n;
+      };
       for (;;) {
-        if (libc.poll([{ fd, events: POLLIN }], 50) > 0) {
-          const n = libc.read(fd, buf);
-          if (n > 0) got += buf.toString('utf8', 0, n);
-          else if (n === 0 && got !== '') break;
-        }
+        if (libc.poll([{ fd, events: POLLIN }], 50) > 0 && readSome() === 0 && got !== '') break;
         if (!initAlive(rec)) {
-          for (let n = libc.read(fd, buf); n > 0; n = libc.read(fd, buf)) got += buf.toString('utf8', 0, n);
+          while (readSome() > 0) { /* the rest of what it wrote */ }
           if (got === '') throw new RuntimeError(`container "${id}" failed to start: its init exited (a startContainer hook failed?)`);
           break;
         }
