@@ -99,8 +99,8 @@ export function buildProgram(): Command {
     .option('-c, --cap <cap>', 'add a capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
     .option('--preserve-fds <n>', 'pass N more fds', intOption, 0)
-    .option('--apparmor <profile>', 'accepted (no AppArmor here)')
-    .option('--process-label <label>', 'accepted (no SELinux here)')
+    .option('--apparmor <profile>', 'AppArmor profile (refused: ocits applies no AppArmor profile)')
+    .option('--process-label <label>', 'SELinux label (refused: ocits applies no SELinux label)')
     .option('--ignore-paused', 'exec even if paused')
     .option('--cgroup <[controller,...:]path>', 'run in an existing sub-cgroup of the container (repeatable)', collect, [])
     .action(action('exec', async (id: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
@@ -111,6 +111,7 @@ export function buildProgram(): Command {
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
         additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
+        apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined,
       });
     }));
 
