@@ -155,7 +155,8 @@ function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolea
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
-  const hierarchies = hostCgroupHierarchies();
+  // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
+  const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
   const selfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8');
   const ro = op.readonly ? MS_RDONLY : 0;
   const base = op.flags & ~MS_RDONLY;
