@@ -39,6 +39,8 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** --cgroup values: [controller[,controller]:]sub-cgroup of the container's cgroup. */
   cgroups?: string[];
+  /** Receives warnings (the CLI logs them). */
+  warn?: (msg: string) => void;
 }
 
 function parseUser(u: string): { uid: number; gid?: number } {
@@ -101,7 +103,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const proc = execProcess(spec.process!, o);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false),
+    process: planProcess({ ...spec, process: proc }, false, o.warn),
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,
