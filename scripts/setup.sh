@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian (as root), only what is missing:
 # - runc: the reference the benchmarks and the engine tests run beside ocits;
+#   crun and GNU time: the other reference and the peak-RSS probe of `npm run bench`;
 # - busybox-static: the test containers' rootfs;
 # - podman with conmon, containerd (with its runc shim and ctr): the engines
 #   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty;
@@ -10,7 +11,19 @@
 # the engine tests run rootful with the overlay driver).
 set -euo pipefail
 need=()
-for pkg in runc busybox-static podman conmon containerd bsdutils python3 libseccomp2; do
+packages=(
+  runc
+  crun
+  time
+  busybox-static
+  podman
+  conmon
+  containerd
+  bsdutils
+  python3
+  libseccomp2
+)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
