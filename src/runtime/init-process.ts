@@ -20,6 +20,7 @@ import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
+import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
 
 const PR_SET_DUMPABLE = 4;
 const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_DIRECTORY = 0x10000;
@@ -44,6 +45,7 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
   try {
     for (const f of runtimeFds) libc.close(f);
     libc.prctl(PR_SET_DUMPABLE, 0);
+    recordRuntimeExe();
     stage1(plan, fd);
   } catch (e) {
     fail(fd, e);
@@ -173,6 +175,8 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   if (seccomp && !nnp) loadSeccomp(seccomp);
   applyIdentity(proc.identity);
   libc.chdir(proc.cwd);
+  verifyCwd(proc.cwd);
+  refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
 }
