@@ -173,10 +173,22 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
   const nnp = proc.identity.noNewPrivileges;
   if (seccomp && !nnp) loadSeccomp(seccomp);
+  // Into the cwd while still privileged, so that one only root can enter works for any user;
+  // if that failed (root squashed on NFS), again as the user, as runc does.
+  const inCwd = tryChdir(proc.cwd);
   applyIdentity(proc.identity);
-  libc.chdir(proc.cwd);
+  if (!inCwd) libc.chdir(proc.cwd);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
+}
+
+function tryChdir(dir: string): boolean {
+  try {
+    libc.chdir(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Only fds 0-2 and the preserved ones reach the container; signals back to default. */
