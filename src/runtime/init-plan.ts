@@ -57,6 +57,8 @@ export interface InitOptions {
   consoleSocketFd?: number;
   fifoFd: number;
   warn?: (msg: string) => void;
+  /** The runtime writes "deny" to the user namespace's setgroups (unprivileged, own gid mapped). */
+  setgroupsDenied?: boolean;
 }
 
 /** Is container id `id` mapped in these mappings? */
@@ -123,7 +125,7 @@ export function planInit(o: InitOptions): InitPlan {
     timeOffsets: namespaces.has('time') === 'new' ? timeOffsetsText(spec) : undefined,
     hostname: spec.hostname,
     domainname: spec.domainname,
-    process: planProcess(spec, false, o.warn),
+    process: planProcess(spec, o.setgroupsDenied === true, o.warn),
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
     hooks: spec.hooks ?? {},

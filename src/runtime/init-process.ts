@@ -52,9 +52,14 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
 
 function stage1(plan: InitPlan, fd: number): never {
   const ns = plan.namespaces;
+  // A non-dumpable process's /proc files belong to root: an unprivileged runtime could not
+  // write its maps. Dumpable (to its own user) only while they are written, as runc does.
+  const reopen = ns.newUser && process.geteuid?.() !== 0;
   if (ns.newUser) libc.unshare(0x10000000);
+  if (reopen) libc.prctl(PR_SET_DUMPABLE, 1);
   send(fd, { type: 'stage1' });
   expect(fd, 'go');
+  if (reopen) libc.prctl(PR_SET_DUMPABLE, 0);
   if (ns.newUser) {
     if (isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
     if (isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);

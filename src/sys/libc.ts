@@ -303,6 +303,13 @@ export function statvfsFlags(path: string): number {
   return Number(buf.readBigUInt64LE(72));
 }
 
+/** fstatfs(2) f_type: the magic number of the filesystem holding fd. */
+export function fstatfsType(fd: number): number {
+  const buf = Buffer.alloc(120);
+  check('fstatfs', undefined, fn('fstatfs', 'int fstatfs(int fd, void *buf)')(fd, buf));
+  return Number(buf.readBigInt64LE(0));
+}
+
 // ---- bpf -------------------------------------------------------------------------
 
 const BPF_SYSCALL: Record<string, number> = { x64: 321, arm64: 280 };
