@@ -1,8 +1,6 @@
 // The `ocits` command line: runc's commands and flags, thin wrappers over the
 // runtime library. Errors: one line on stderr, exit status 1.
 import { Command, Option } from 'commander';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { configureLog, logError, logWarn } from './log';
 import { defaultRoot, checkOwnRoot, isRootless, runningInUserNs } from '../runtime/state-root';
 import { OCI_VERSION } from '../spec/types';
@@ -123,7 +121,7 @@ export function buildProgram(): Command {
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
         additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
-        apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined,
+        apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
     }));
 
@@ -162,10 +160,8 @@ export function buildProgram(): Command {
     .option('-b, --bundle <dir>', 'where to write it', '.')
     .option('--rootless', 'a config for running without root')
     .action(action('spec', (o: { bundle: string; rootless?: boolean }) => {
-      const file = path.join(o.bundle, 'config.json');
-      if (fs.existsSync(file)) throw new Error(`${file} already exists; remove it first`);
-      const { defaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
-      fs.writeFileSync(file, JSON.stringify(defaultSpec(o.rootless === true), null, 2) + '\n');
+      const { writeDefaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
+      writeDefaultSpec(o.bundle, o.rootless === true);
     }));
 
   program.command('features').description('print the features document (JSON)')

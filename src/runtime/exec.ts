@@ -40,6 +40,8 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** --cgroup values: [controller[,controller]:]sub-cgroup of the container's cgroup. */
   cgroups?: string[];
+  /** Receives warnings (the CLI logs them). */
+  warn?: (msg: string) => void;
   /** --apparmor and --process-label. */
   apparmor?: string;
   processLabel?: string;
@@ -113,7 +115,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   if (lsm) throw new RuntimeError(lsm);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false),
+    process: planProcess({ ...spec, process: proc }, false, o.warn),
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,
