@@ -12,6 +12,7 @@ import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from '
 import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNodePlan } from './devices-plan';
 import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
 import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
+import { sysctlPath } from './sysctl-policy';
 import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
 import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath, parseMountInfo } from './mount-info';
 import { planRootPropagation, mountsToPrivatize } from './root-propagation';
@@ -311,7 +312,9 @@ export function finishRootfs(plan: InitPlan): void {
   const linux = plan.spec.linux ?? {};
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
     try {
-      fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+      // No O_CREAT, no symlink followed at the end: only an existing procfs file is written.
+      const fd = fs.openSync(sysctlPath(key), fs.constants.O_WRONLY | fs.constants.O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+      try { fs.writeSync(fd, value); } finally { fs.closeSync(fd); }
     } catch (e) {
       throw new Error(`linux.sysctl ${key}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such sysctl' : (e as Error).message}`);
     }

@@ -100,6 +100,11 @@ export function setsid(): number { return check('setsid', undefined, fn('setsid'
 
 export function pidfdOpen(pid: number): number { return syscall('pidfd_open', String(pid), 'int', pid, 'unsigned int', 0); }
 
+/** pidfd_send_signal(2): signals exactly the process the pidfd refers to (never a reuse of its pid). */
+export function pidfdSendSignal(pidfd: number, sig: number): void {
+  syscall('pidfd_send_signal', undefined, 'int', pidfd, 'int', sig, 'void *', null, 'unsigned int', 0);
+}
+
 // ---- namespaces --------------------------------------------------------------
 
 export function unshare(flags: number): void {
