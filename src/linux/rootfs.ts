@@ -10,11 +10,12 @@ import type { SysError } from '../sys/errno';
 import type { InitPlan } from '../runtime/init-plan';
 import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from './mount-plan';
 import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNodePlan } from './devices-plan';
-import { parseMountOptions, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
+import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
 import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
 import { sysctlPath } from './sysctl-policy';
 import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
-import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath } from './mount-info';
+import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath, parseMountInfo } from './mount-info';
+import { planRootPropagation, mountsToPrivatize } from './root-propagation';
 
 const O_PATH = 0x200000, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000, O_DIRECTORY = 0x10000, O_RDONLY = 0;
 const MNT_DETACH = 2;
@@ -224,9 +225,10 @@ function isSymlink(p: string): boolean {
 export function setupRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
   const userns = plan.namespaces.has('user') !== 'none';
-  const propagation = plan.spec.linux?.rootfsPropagation;
-  const rootProp = propagation ? parseMountOptions([propagation]).propagation[0] ?? MS_SLAVE | MS_REC : MS_SLAVE | MS_REC;
-  libc.mount(null, '/', null, rootProp, null);
+  libc.mount(null, '/', null, planRootPropagation(plan.spec.linux?.rootfsPropagation).before, null);
+  // pivot_root refuses a shared parent (or root) mount; the rootfs bound from a private one is private.
+  const here = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  for (const mp of mountsToPrivatize(here, fs.realpathSync(rootfs))) libc.mount(null, mp, null, MS_PRIVATE, null);
   libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null);
   const ops = planMounts(plan.spec.mounts, { rootfs, userns, bundle: plan.bundle });
   const oldUmask = libc.umask(0);
@@ -253,10 +255,12 @@ export function enterRootfs(plan: InitPlan): void {
     libc.mount(rootfs, '/', null, MS_MOVE, null);
     libc.chroot('.');
     libc.chdir('/');
-    return;
+  } else {
+    pivotInto(rootfs);
   }
-  // pivot_root fails under a shared parent mount: make the rootfs's own mount private first.
-  libc.mount(null, rootfs, null, MS_PRIVATE, null);
+}
+
+function pivotInto(rootfs: string): void {
   const oldRoot = libc.open('/', O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   const newRoot = libc.open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   try {
@@ -337,4 +341,7 @@ export function finishRootfs(plan: InitPlan): void {
   if (plan.spec.root?.readonly) {
     libc.mount(null, '/', null, MS_BIND | MS_REMOUNT | MS_RDONLY | lockedFlagsFromStatvfs(libc.statvfsFlags('/')), null);
   }
+  // Last: an unbindable root would refuse the bind mounts above.
+  const after = planRootPropagation(linux.rootfsPropagation).after;
+  if (after !== null) libc.mount(null, '/', null, after, null);
 }

@@ -21,6 +21,7 @@ import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
 import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
+import { bringUpLoopback } from '../linux/loopback';
 
 const PR_SET_DUMPABLE = 4;
 const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_DIRECTORY = 0x10000;
@@ -79,6 +80,7 @@ function stage1(plan: InitPlan, fd: number): never {
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
+  if (ns.has('network') === 'new') bringUpLoopback();
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();
   if (pid === 0) {
@@ -173,12 +175,24 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
   const nnp = proc.identity.noNewPrivileges;
   if (seccomp && !nnp) loadSeccomp(seccomp);
+  // Into the cwd while still privileged, so that one only root can enter works for any user;
+  // if that failed (root squashed on NFS), again as the user, as runc does.
+  const inCwd = tryChdir(proc.cwd);
   applyIdentity(proc.identity);
-  libc.chdir(proc.cwd);
+  if (!inCwd) libc.chdir(proc.cwd);
   verifyCwd(proc.cwd);
   refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
+}
+
+function tryChdir(dir: string): boolean {
+  try {
+    libc.chdir(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Only fds 0-2 and the preserved ones reach the container; signals back to default. */
