@@ -50,14 +50,18 @@ const V1_NON_CONTROLLER = new Set(['rw', 'ro', 'nosuid', 'nodev', 'noexec', 'rel
 
 export function cgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] {
   const out: CgroupHierarchy[] = [];
+  // A hierarchy mounted again elsewhere (criu's cgroup yard, a bind) is listed once: the first mount.
+  const seen = (name: string): boolean => out.some((h) => h.name === name);
   for (const e of entries) {
     if (e.fstype === 'cgroup2') {
+      if (seen(e.mountpoint.split('/').pop() || 'unified')) continue;
       out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, options: '', aliases: [] });
     } else if (e.fstype === 'cgroup') {
       const words = e.superOptions.split(',').filter((w) => !V1_NON_CONTROLLER.has(w));
       const named = words.find((w) => w.startsWith('name='));
       const controllers = words.filter((w) => !w.startsWith('name='));
       const name = named ? named.slice(5) : controllers.join(',');
+      if (seen(name)) continue;
       out.push({
         name, fstype: 'cgroup', mountpoint: e.mountpoint,
         options: named ? `none,${named}` : controllers.join(','),
