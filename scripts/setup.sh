@@ -4,11 +4,13 @@
 # - busybox-static: the test containers' rootfs;
 # - podman with conmon, containerd (with its runc shim and ctr): the engines
 #   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty.
+# - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
+#   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests.
 # Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
 # the engine tests run rootful with the overlay driver).
 set -euo pipefail
 need=()
-for pkg in runc busybox-static podman conmon containerd bsdutils; do
+for pkg in runc busybox-static podman conmon containerd bsdutils iptables iproute2 tar gzip; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,12 +4,13 @@ import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configureLog, logError, logWarn } from './log';
+import { registerCheckpointCommands } from './checkpoint';
 import { DEFAULT_ROOT } from '../runtime/state';
 import { OCI_VERSION } from '../spec/types';
 
 const VERSION = '0.1.0';
 
-interface Globals { root: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
+interface Globals { root: string; criu?: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
 
 function globals(cmd: Command): Globals {
   return cmd.optsWithGlobals() as unknown as Globals;
@@ -45,7 +46,7 @@ export function buildProgram(): Command {
     .option('--debug', 'debug logging')
     .option('--systemd-cgroup', 'use the systemd cgroup path form slice:prefix:name')
     .option('--rootless <mode>', 'true|false|auto (accepted)', 'auto')
-    .option('--criu <path>', 'accepted for runc compatibility')
+    .option('--criu <path>', 'path to the criu binary (checkpoint, restore)')
     .version(`ocits version ${VERSION}\nspec: ${OCI_VERSION}`, '-v, --version')
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ocits: ${s.slice(7)}` : s) })
@@ -156,9 +157,11 @@ export function buildProgram(): Command {
     }));
 
   program.command('features').description('print the features document (JSON)')
-    .action(action('features', () => {
+    .action(action('features', async (_o: unknown, cmd: Command) => {
       const { featuresDocument } = require('../runtime/features') as typeof import('../runtime/features');
-      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny()), null, 2) + '\n');
+      const { checkpointAnnotations } = require('../checkpoint/features') as typeof import('../checkpoint/features');
+      const checkpoint = await checkpointAnnotations(globals(cmd).criu);
+      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny(), checkpoint), null, 2) + '\n');
     }));
 
   program.command('ps').description("list the container's processes").argument('<id>').argument('[ps-args...]')
@@ -194,6 +197,7 @@ export function buildProgram(): Command {
         (line) => process.stdout.write(line + '\n'));
     }));
 
+  registerCheckpointCommands(program, action, globals);
   return program;
 }
 

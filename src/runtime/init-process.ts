@@ -17,6 +17,7 @@ import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
@@ -116,8 +117,10 @@ function stage2(plan: InitPlan, fd: number): never {
   }
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
-  if (mountNs === 'new') finishRootfs(plan);
+  if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
+  else libc.setsid();
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
