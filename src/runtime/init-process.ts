@@ -21,6 +21,7 @@ import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
+import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
 import { bringUpLoopback } from '../linux/loopback';
 
 const PR_SET_DUMPABLE = 4;
@@ -46,6 +47,7 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
   try {
     for (const f of runtimeFds) libc.close(f);
     libc.prctl(PR_SET_DUMPABLE, 0);
+    recordRuntimeExe();
     stage1(plan, fd);
   } catch (e) {
     fail(fd, e);
@@ -181,6 +183,8 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   const inCwd = tryChdir(proc.cwd);
   applyIdentity(proc.identity);
   if (!inCwd) libc.chdir(proc.cwd);
+  verifyCwd(proc.cwd);
+  refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
 }
