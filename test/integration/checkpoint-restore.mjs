@@ -1,15 +1,18 @@
 // Restore details, ocits side by side with runc (`runc --criu`) on the same bundles:
 // a host directory bind-mounted into the container, prestart/createRuntime hooks run
 // with the restored pid, and failed restores (a failing hook, a damaged image, an id
-// in use) that leave no container, cgroup, mount or process behind.
+// in use) that leave no container, cgroup, mount or process behind; a terminal container,
+// whose restored pty master goes to --console-socket.
 // CRIU is found as ocits finds it (test/lib/criu.mjs); without one this file fails.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OCITS, isRoot, leftovers, makeBundle, makeRoot, ocits, ocitsEnv, uniqueId, until } from '../lib/bundle.mjs';
 import { findCriu } from '../lib/criu.mjs';
+import { PYTHON3 } from '../lib/skip.mjs';
+import { REPO } from '../lib/bundle.mjs';
 
 const criu = findCriu();
 const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /data/counter; sleep 0.1; done';
@@ -87,6 +90,49 @@ if (!isRoot) {
         const st = JSON.parse(fs.readFileSync(f, 'utf8'));
         t.same([st.id, st.pid, st.bundle], [id, pid, b.dir], `${path.basename(f)}: the restored pid`);
       }
+    });
+
+    t.test(`${rt.name}: a terminal container: the new pty master goes to the console socket, output goes on`, async (t) => {
+      const sock = path.join(work, `${rt.name}-console.sock`);
+      const out = path.join(work, `${rt.name}-console.out`);
+      const peer = spawn(PYTHON3, [path.join(REPO, 'test/fixtures/console-collector.py'), sock, out], { stdio: ['ignore', 'pipe', 'inherit'] });
+      t.teardown(() => peer.kill());
+      await new Promise((resolve) => peer.stdout.once('data', resolve));
+      const b = makeBundle(['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done'], (c) => { c.process.terminal = true; });
+      const id = uniqueId(`crt-${rt.name}`);
+      t.teardown(() => { rt.cli(['delete', '-f', id]); b.cleanup(); });
+      const runArgs = rt.name === 'ocits'
+        ? [OCITS, ['--root', root, 'run', '-d', '--console-socket', sock, '--bundle', b.dir, id], { env: ocitsEnv() }]
+        : ['runc', ['--root', rroot, 'run', '-d', '--console-socket', sock, id], { cwd: b.dir }];
+      t.equal(spawnSync(runArgs[0], runArgs[1], { ...runArgs[2], stdio: 'ignore', timeout: 60000 }).status, 0, 'run -d');
+      const numbers = () => { try { return fs.readFileSync(out, 'utf8').split(/\r?\n/).filter((l) => /^\d+$/.test(l)).map(Number); } catch { return []; } };
+      await until(() => numbers().length >= 5, 10000, 'output on the pty');
+      const img = imageDir();
+      const ck = rt.cli(['checkpoint', '--image-path', img, id]);
+      t.equal(ck.status, 0, ck.stderr);
+      const cut = numbers().at(-1);
+      const rs = rt.cli(['restore', '-d', '--console-socket', sock, '--image-path', img, '--bundle', b.dir, id]);
+      t.equal(rs.status, 0, rs.stderr);
+      await until(() => numbers().at(-1) > cut + 3, 10000, 'output on the new pty');
+      t.equal(fs.readFileSync(out, 'utf8').match(/\[got /g).length, 2, 'a master at create, another at restore');
+      const got = numbers();
+      t.same(got, got.map((_, i) => i + 1), `no restart: 1..${got.at(-1)} (cut at ${cut})`);
+    });
+
+    t.test(`${rt.name}: restore without -d waits for the container and exits with its status`, async (t) => {
+      const data = fs.mkdtempSync(path.join(work, 'data-'));
+      const b = makeBundle(['sh', '-c', 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i > /data/counter; sleep 0.1; done; exit 3'],
+        (c) => { c.mounts.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', 'rw'] }); });
+      const id = uniqueId(`crw-${rt.name}`);
+      t.teardown(() => { rt.cli(['delete', '-f', id]); b.cleanup(); });
+      t.equal(rt.runDetached(b, id), 0, 'run -d');
+      await until(() => readInt(path.join(data, 'counter')) >= 3, 10000, 'the counter');
+      const img = imageDir();
+      t.equal(rt.cli(['checkpoint', '--image-path', img, id]).status, 0);
+      const rs = rt.cli(['restore', '--image-path', img, '--bundle', b.dir, id]);
+      t.equal(rs.status, 3, `the container's exit status ${rs.stderr}`);
+      t.equal(readInt(path.join(data, 'counter')), 30, 'it ran to its end');
+      t.equal(rt.cli(['state', id]).status, 1, 'deleted afterwards, as run does');
     });
 
     t.test(`${rt.name}: a failing prestart hook fails the restore and leaves nothing`, async (t) => {
