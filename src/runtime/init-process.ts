@@ -17,6 +17,7 @@ import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
@@ -63,10 +64,9 @@ function stage1(plan: InitPlan, fd: number): never {
   send(fd, { type: 'stage1' });
   expect(fd, 'go');
   if (reopen) libc.prctl(PR_SET_DUMPABLE, 0);
-  if (ns.newUser) {
-    if (isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
-    if (isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);
-  }
+  // The gid only after the other namespaces are made, as runc: the new IPC namespace's
+  // /dev/mqueue then belongs to the caller's (usually unmapped) group, as with runc.
+  if (ns.newUser && isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);
   // Open every namespace to join before joining any (their paths are host paths).
   const toJoin = ns.join.map((j) => {
     try {
@@ -80,6 +80,7 @@ function stage1(plan: InitPlan, fd: number): never {
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
+  if (ns.newUser && isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
   if (ns.has('network') === 'new') bringUpLoopback();
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();
@@ -125,8 +126,10 @@ function stage2(plan: InitPlan, fd: number): never {
   }
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
-  if (mountNs === 'new') finishRootfs(plan);
+  if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
+  else libc.setsid();
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
