@@ -15,7 +15,11 @@ export function lockedFlagsFromStatvfs(stFlags: number): number {
   return ms;
 }
 
-export interface MountInfoEntry { root: string; mountpoint: string; fstype: string; source: string; superOptions: string; options: string }
+export interface MountInfoEntry {
+  root: string; mountpoint: string; fstype: string; source: string; superOptions: string; options: string;
+  /** Optional fields: shared:N, master:N, propagate_from:N, unbindable. */
+  optional: string[];
+}
 
 export function parseMountInfo(text: string): MountInfoEntry[] {
   const out: MountInfoEntry[] = [];
@@ -26,7 +30,7 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
     const l = left.split(' ');
     const r = right.split(' ');
     const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    out.push({ root: unescape(l[3]), mountpoint: unescape(l[4]), options: l[5], fstype: r[0], source: r[1], superOptions: r[2] ?? '' });
+    out.push({ root: unescape(l[3]), mountpoint: unescape(l[4]), options: l[5], optional: l.slice(6).filter(Boolean), fstype: r[0], source: r[1], superOptions: r[2] ?? '' });
   }
   return out;
 }
@@ -36,6 +40,8 @@ export interface CgroupHierarchy {
   name: string;
   fstype: 'cgroup' | 'cgroup2';
   mountpoint: string;
+  /** The hierarchy's directory mounted there (mountinfo root; "/" unless the host itself is nested). */
+  root?: string;
   /** Mount data for a v1 hierarchy: its controllers (e.g. "cpu,cpuacct" or "none,name=systemd"). */
   options: string;
   /** Symlinks to create for co-mounted controllers (e.g. "cpu", "cpuacct"). */
@@ -48,14 +54,14 @@ export function cgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] 
   const out: CgroupHierarchy[] = [];
   for (const e of entries) {
     if (e.fstype === 'cgroup2') {
-      out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, options: '', aliases: [] });
+      out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, root: e.root, options: '', aliases: [] });
     } else if (e.fstype === 'cgroup') {
       const words = e.superOptions.split(',').filter((w) => !V1_NON_CONTROLLER.has(w));
       const named = words.find((w) => w.startsWith('name='));
       const controllers = words.filter((w) => !w.startsWith('name='));
       const name = named ? named.slice(5) : controllers.join(',');
       out.push({
-        name, fstype: 'cgroup', mountpoint: e.mountpoint,
+        name, fstype: 'cgroup', mountpoint: e.mountpoint, root: e.root,
         options: named ? `none,${named}` : controllers.join(','),
         aliases: controllers.length > 1 ? controllers : [],
       });
