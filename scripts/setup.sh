@@ -1,14 +1,35 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian (as root), only what is missing:
 # - runc: the reference the benchmarks and the engine tests run beside ocits;
+#   crun and GNU time: the other reference and the peak-RSS probe of `npm run bench`;
 # - busybox-static: the test containers' rootfs;
 # - podman with conmon, containerd (with its runc shim and ctr): the engines
-#   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty.
+#   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty;
+# - python3: test peers (console socket receiver, seccomp agent, socket
+#   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp;
+# - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
+#   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests.
 # Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
 # the engine tests run rootful with the overlay driver).
 set -euo pipefail
 need=()
-for pkg in runc busybox-static podman conmon containerd bsdutils; do
+packages=(
+  runc
+  crun
+  time
+  busybox-static
+  podman
+  conmon
+  containerd
+  bsdutils
+  python3
+  libseccomp2
+  iptables
+  iproute2
+  tar
+  gzip
+)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,7 +40,7 @@ if [ ${#need[@]} -gt 0 ]; then
   # and containers-common (seccomp.json); recommends are not needed.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script; do
+for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3; do
   command -v "$bin" >/dev/null || { echo "setup: $bin missing after install" >&2; exit 1; }
 done
 echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}'), podman $(podman --version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}')"

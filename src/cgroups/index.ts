@@ -1,6 +1,7 @@
 // Resource control: cgroup v1, v2 and hybrid hosts. See docs/cgroups.md.
 export { CgroupError } from './errors';
 export { cgroupManager, cgroupManagerFromPaths } from './manager';
+export { rootlessCgroupManager, askedLimits, usableCgroupDir } from './rootless';
 export type { CgroupManager, CgroupOptions, CgroupPath } from './manager';
 export { detectLayout, parseMountinfo, DEFAULT_CGROUP_ROOT } from './mountinfo';
 export type { Layout, Hierarchy } from './mountinfo';

@@ -28,6 +28,8 @@ export interface CgroupOptions {
   selfCgroup?: string;
   /** Test hook: called after each mkdir (a fixture tree uses it to add the files the kernel would). */
   onMkdir?: (dir: string) => void;
+  /** Rootless: only the hierarchies where this says the container's directory is usable (cgroups/rootless.ts). */
+  usable?: (dir: string) => boolean;
 }
 
 export interface CgroupPath { path: string; owned: boolean }
@@ -269,10 +271,17 @@ export function cgroupManager(opts: CgroupOptions): CgroupManager {
   const layout = detectLayout(opts.mountinfo ?? readText('/proc/self/mountinfo'), opts.root ?? DEFAULT_CGROUP_ROOT);
   const spec = parseCgroupsPath(opts.cgroupsPath, opts.id, opts.systemd === true);
   const self = spec.relative ? parseProcCgroup(opts.selfCgroup ?? readText('/proc/self/cgroup')) : [];
-  const list: Target[] = hierarchies(layout).map((h) => {
+  let list: Target[] = hierarchies(layout).map((h) => {
     const cgPath = resolveIn(spec, ownPathIn(self, h));
     return { hierarchy: h, cgPath, dir: dirFor(h, cgPath) };
   });
+  const usable = opts.usable;
+  if (usable) {
+    list = list.filter((t) => usable(t.dir));
+    const v1 = layout.v1.filter((h) => list.some((t) => t.hierarchy === h));
+    const unified = list.find((t) => t.hierarchy === layout.unified)?.hierarchy;
+    return new Manager({ kind: v1.length === 0 ? 'v2' : unified ? 'hybrid' : 'v1', v1, unified }, new Targets(list), opts.id, [], opts.onMkdir);
+  }
   return new Manager(layout, new Targets(list), opts.id, [], opts.onMkdir);
 }
 

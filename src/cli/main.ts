@@ -1,18 +1,24 @@
 // The `ocits` command line: runc's commands and flags, thin wrappers over the
 // runtime library. Errors: one line on stderr, exit status 1.
 import { Command, Option } from 'commander';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { configureLog, logError, logWarn } from './log';
-import { DEFAULT_ROOT } from '../runtime/state';
+import { registerCheckpointCommands } from './checkpoint';
+import { defaultRoot, checkOwnRoot, isRootless, runningInUserNs } from '../runtime/state-root';
 import { OCI_VERSION } from '../spec/types';
 
 const VERSION = '0.1.0';
 
-interface Globals { root: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
+interface Globals { root: string; criu?: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
 
 function globals(cmd: Command): Globals {
   return cmd.optsWithGlobals() as unknown as Globals;
+}
+
+const euid = () => process.geteuid?.() ?? 0;
+
+/** Not the host's root (runc's --rootless, auto: a non-zero euid, or root in a user namespace). */
+function rootless(g: Globals): boolean {
+  return isRootless(g.rootless, euid(), runningInUserNs());
 }
 
 /** Runs a command body; any error becomes "ocits: <op>: <reason>" and exit status 1. */
@@ -39,19 +45,23 @@ export function buildProgram(): Command {
   program
     .enablePositionalOptions()
     .description('An OCI runtime: runs containers from OCI bundles')
-    .option('--root <dir>', 'state directory', DEFAULT_ROOT)
+    .option('--root <dir>', 'state directory', defaultRoot(euid(), process.env, runningInUserNs()))
     .option('--log <file>', 'log file (created even when empty)')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .option('--debug', 'debug logging')
     .option('--systemd-cgroup', 'use the systemd cgroup path form slice:prefix:name')
-    .option('--rootless <mode>', 'true|false|auto (accepted)', 'auto')
-    .option('--criu <path>', 'accepted for runc compatibility')
+    .addOption(new Option('--rootless <mode>', 'manage as an unprivileged user (cgroups only when delegated)').choices(['true', 'false', 'auto']).default('auto'))
+    .option('--criu <path>', 'path to the criu binary (checkpoint, restore)')
     .version(`ocits version ${VERSION}\nspec: ${OCI_VERSION}`, '-v, --version')
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ocits: ${s.slice(7)}` : s) })
-    .hook('preAction', (_p, cmd) => {
+    .hook('preAction', (p, cmd) => {
       const g = globals(cmd);
       configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
+      // A default root under /tmp could have been made by someone else: refuse it then.
+      if (p.getOptionValueSource('root') === 'default') {
+        try { checkOwnRoot(g.root, euid()); } catch (e) { logError(`${cmd.name()}: ${(e as Error).message}`); process.exit(1); }
+      }
     });
 
   const createFlags = (c: Command) => c
@@ -69,7 +79,7 @@ export function buildProgram(): Command {
       const { createContainer } = require('../runtime/create') as typeof import('../runtime/create');
       createContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
         preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
-        consoleSocket: o.consoleSocket as string | undefined, warn: logWarn });
+        consoleSocket: o.consoleSocket as string | undefined, rootless: rootless(g), warn: logWarn });
     }));
 
   createFlags(program.command('run').description('create and start a container, and wait for it'))
@@ -80,7 +90,8 @@ export function buildProgram(): Command {
       const { runContainer } = require('../runtime/run') as typeof import('../runtime/run');
       return runContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
         preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
-        consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, keep: o.keep === true, warn: logWarn });
+        consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, keep: o.keep === true,
+        rootless: rootless(g), warn: logWarn });
     }));
 
   const collect = (v: string, prev: string[]) => [...prev, v];
@@ -99,8 +110,8 @@ export function buildProgram(): Command {
     .option('-c, --cap <cap>', 'add a capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
     .option('--preserve-fds <n>', 'pass N more fds', intOption, 0)
-    .option('--apparmor <profile>', 'accepted (no AppArmor here)')
-    .option('--process-label <label>', 'accepted (no SELinux here)')
+    .option('--apparmor <profile>', 'AppArmor profile (refused: ocits applies no AppArmor profile)')
+    .option('--process-label <label>', 'SELinux label (refused: ocits applies no SELinux label)')
     .option('--ignore-paused', 'exec even if paused')
     .option('--cgroup <[controller,...:]path>', 'run in an existing sub-cgroup of the container (repeatable)', collect, [])
     .action(action('exec', async (id: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
@@ -109,8 +120,9 @@ export function buildProgram(): Command {
         root: globals(cmd).root, id, args: command, processFile: o.process as string | undefined, tty: o.tty === true,
         consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, pidFile: o.pidFile as string | undefined,
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
-        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
+        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === false, // commander reads --no-X as X=false
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
+        apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
     }));
 
@@ -149,16 +161,16 @@ export function buildProgram(): Command {
     .option('-b, --bundle <dir>', 'where to write it', '.')
     .option('--rootless', 'a config for running without root')
     .action(action('spec', (o: { bundle: string; rootless?: boolean }) => {
-      const file = path.join(o.bundle, 'config.json');
-      if (fs.existsSync(file)) throw new Error(`${file} already exists; remove it first`);
-      const { defaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
-      fs.writeFileSync(file, JSON.stringify(defaultSpec(o.rootless === true), null, 2) + '\n');
+      const { writeDefaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
+      writeDefaultSpec(o.bundle, o.rootless === true);
     }));
 
   program.command('features').description('print the features document (JSON)')
-    .action(action('features', () => {
+    .action(action('features', async (_o: unknown, cmd: Command) => {
       const { featuresDocument } = require('../runtime/features') as typeof import('../runtime/features');
-      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny()), null, 2) + '\n');
+      const { checkpointAnnotations } = require('../checkpoint/features') as typeof import('../checkpoint/features');
+      const checkpoint = await checkpointAnnotations(globals(cmd).criu);
+      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny(), checkpoint), null, 2) + '\n');
     }));
 
   program.command('ps').description("list the container's processes").argument('<id>').argument('[ps-args...]')
@@ -194,6 +206,7 @@ export function buildProgram(): Command {
         (line) => process.stdout.write(line + '\n'));
     }));
 
+  registerCheckpointCommands(program, action, globals);
   return program;
 }
 

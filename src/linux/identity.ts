@@ -3,6 +3,7 @@
 // after the rootfs is in place and just before execve.
 import * as fs from 'node:fs';
 import * as libc from '../sys/libc';
+import type { SysError } from '../sys/errno';
 
 const PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
 
@@ -59,7 +60,10 @@ export function applyIdentity(plan: IdentityPlan): void {
     libc.capset(capData(caps));
     const last = lastCap();
     for (let c = 0; c <= last; c++) {
-      if (caps.ambient & (1n << BigInt(c))) libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c);
+      if (!(caps.ambient & (1n << BigInt(c)))) continue;
+      // The kernel raises only what is also inheritable; runc's default config asks for ambient
+      // caps without inheritable ones, and runc ignores the refusal: so do we.
+      try { libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c); } catch (e) { if ((e as SysError).code !== 'EPERM') throw e; }
     }
   }
   if (plan.umask !== undefined) libc.umask(plan.umask);

@@ -4,18 +4,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadBundleConfig } from '../spec/load';
+import { checkHostPolicy } from './host-policy';
 import type { State } from '../spec/types';
 import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
 import { channelPair, receive, send } from './channel';
-import { planInit, mappingText, applySocketActivation, type InitPlan } from './init-plan';
+import { planInit, applySocketActivation, type InitPlan } from './init-plan';
+import { prepareIdMaps, writeIdMaps, type IdMapSetup } from './userns-setup';
 import { runInit } from './init-process';
 import { runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
-import { cgroupManager, type CgroupManager } from '../cgroups';
+import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
 } from './state';
@@ -33,6 +35,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** An already connected socket to send the pty master to (run's own terminal relay). */
   consoleSocketFd?: number;
+  /** Not the host's root (--rootless): cgroups only where delegated, maps through newuidmap when needed. */
+  rootless?: boolean;
   /** Receives warnings (the CLI logs them). */
   warn?: (msg: string) => void;
 }
@@ -53,9 +57,13 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   const loaded = loadBundleConfig(o.bundle);
   const spec = loaded.spec;
   if (!spec.process) throw new RuntimeError('config.json: /process: a container needs a process to run');
+  checkHostPolicy(spec);
   if (spec.process.terminal && !o.consoleSocket && o.consoleSocketFd === undefined) {
     throw new RuntimeError('config.json: /process/terminal is true: a terminal needs --console-socket');
   }
+  // Mappings the caller may not have fail here, before anything exists.
+  const newUser = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && !n.path);
+  const idMaps = newUser ? prepareIdMaps(spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []) : undefined;
   try {
     fs.mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
@@ -81,13 +89,15 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
       noPivot: o.noPivot === true, fifoPath: fifo, state,
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
+      setgroupsDenied: idMaps?.denySetgroups === true,
     });
     applySocketActivation(plan, process.env, process.pid);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
-    cgroups = cgroupManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
+    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup };
+    cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
     const pending: ContainerRecord = {
@@ -110,7 +120,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     fifoFd = -1;
     idmaps?.close();
     try {
-      initPid = driveInit(plan, parentEnd, stage1, cgroups);
+      initPid = driveInit(plan, parentEnd, stage1, cgroups, idMaps);
     } finally {
       libc.close(parentEnd);
     }
@@ -139,7 +149,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
 }
 
 /** The runtime's side of the init's stages; returns the init's pid. */
-function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupManager): number {
+function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupManager, idMaps?: IdMapSetup): number {
   let initPid = 0;
   const reap1 = () => { try { libc.waitpid(stage1, 0); } catch { /* reaped */ } };
   try {
@@ -148,7 +158,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
       if (!m) throw new RuntimeError('container init exited unexpectedly');
       switch (m.type) {
         case 'stage1':
-          if (plan.namespaces.newUser) writeIdMaps(stage1, plan);
+          if (idMaps) writeIdMaps(stage1, idMaps);
           cgroups.join(stage1);
           send(fd, { type: 'go' });
           break;
@@ -202,16 +212,4 @@ function sendToSeccompListener(plan: InitPlan, notifyFd: number, initPid: number
   } finally {
     libc.close(notifyFd);
   }
-}
-
-function writeIdMaps(pid: number, plan: InitPlan): void {
-  const write = (file: string, text: string) => {
-    try {
-      fs.writeFileSync(`/proc/${pid}/${file}`, text);
-    } catch (e) {
-      throw new RuntimeError(`writing ${file} of the container's user namespace: ${(e as Error).message} (linux.${file === 'uid_map' ? 'uidMappings' : 'gidMappings'})`);
-    }
-  };
-  write('uid_map', mappingText(plan.uidMappings));
-  write('gid_map', mappingText(plan.gidMappings));
 }

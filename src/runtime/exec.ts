@@ -8,11 +8,13 @@ import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
+import { capNumber } from '../linux/capabilities';
 import { cgroupManagerFromPaths, parseSubCgroupFlag, type SubCgroupRequest } from '../cgroups';
 import { channelPair, receive, send } from './channel';
 import { planProcess } from './init-plan';
 import { planSeccomp } from '../linux/seccomp-plan';
 import { prepareSeccomp } from '../linux/seccomp';
+import { hostLsm, lsmRefusal } from '../linux/lsm';
 import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
@@ -39,6 +41,11 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** --cgroup values: [controller[,controller]:]sub-cgroup of the container's cgroup. */
   cgroups?: string[];
+  /** Receives warnings (the CLI logs them). */
+  warn?: (msg: string) => void;
+  /** --apparmor and --process-label. */
+  apparmor?: string;
+  processLabel?: string;
 }
 
 function parseUser(u: string): { uid: number; gid?: number } {
@@ -65,6 +72,7 @@ export function execProcess(base: Process, o: ExecOptions): Process {
     p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
   }
   if (o.additionalGids.length) p.user = { ...p.user, additionalGids: o.additionalGids };
+  for (const c of o.caps) if (capNumber(c) === undefined) throw new RuntimeError(`--cap ${c}: unknown capability`);
   if (o.caps.length && p.capabilities) {
     const add = (list?: string[]) => [...new Set([...(list ?? []), ...o.caps])];
     p.capabilities = {
@@ -99,9 +107,17 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const sub = (o.cgroups ?? []).map(parseSubCgroupFlag);
   const spec = parseSpecText(fs.readFileSync(path.join(stateDir(o.root, o.id), 'config.json'), 'utf8'), 'config.json');
   const proc = execProcess(spec.process!, o);
+  const at = o.processFile ? `${path.basename(o.processFile)}: /` : 'config.json: /process/';
+  const lsm = lsmRefusal([
+    { where: '--apparmor', value: o.apparmor, module: 'apparmor' },
+    { where: '--process-label', value: o.processLabel, module: 'selinux' },
+    { where: `${at}apparmorProfile`, value: proc.apparmorProfile, module: 'apparmor' },
+    { where: `${at}selinuxLabel`, value: proc.selinuxLabel, module: 'selinux' },
+  ], hostLsm());
+  if (lsm) throw new RuntimeError(lsm);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false),
+    process: planProcess({ ...spec, process: proc }, false, o.warn),
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Hooks, IdMapping, Spec, State } from '../spec/types';
 import { planNamespaces, type NamespacePlan } from '../linux/namespaces';
 import type { IdentityPlan } from '../linux/identity';
-import { capsToMask } from '../linux/capabilities';
+import { capsToMask, maskToCaps, splitAmbient } from '../linux/capabilities';
 import { parseRlimits } from '../linux/rlimits';
 import { planSeccomp, type SeccompPlan } from '../linux/seccomp-plan';
 
@@ -57,6 +57,8 @@ export interface InitOptions {
   consoleSocketFd?: number;
   fifoFd: number;
   warn?: (msg: string) => void;
+  /** The runtime writes "deny" to the user namespace's setgroups (unprivileged, own gid mapped). */
+  setgroupsDenied?: boolean;
 }
 
 /** Is container id `id` mapped in these mappings? */
@@ -99,6 +101,13 @@ export function planProcess(spec: Spec, setgroupsDenied: boolean, warn: (msg: st
       ambient: capMask(caps.ambient, '/process/capabilities/ambient'),
     },
   };
+  if (identity.caps) {
+    const { raise, skipped } = splitAmbient(identity.caps);
+    identity.caps.ambient = raise;
+    if (skipped) {
+      warn(`/process/capabilities/ambient: ${maskToCaps(skipped).join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
+    }
+  }
   const env = p.env ?? [];
   return {
     args: p.args ?? [],
@@ -123,7 +132,7 @@ export function planInit(o: InitOptions): InitPlan {
     timeOffsets: namespaces.has('time') === 'new' ? timeOffsetsText(spec) : undefined,
     hostname: spec.hostname,
     domainname: spec.domainname,
-    process: planProcess(spec, false, o.warn),
+    process: planProcess(spec, o.setgroupsDenied === true, o.warn),
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
     hooks: spec.hooks ?? {},

@@ -17,9 +17,12 @@ import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
+import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
+import { bringUpLoopback } from '../linux/loopback';
 
 const PR_SET_DUMPABLE = 4;
 const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_DIRECTORY = 0x10000;
@@ -44,6 +47,7 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
   try {
     for (const f of runtimeFds) libc.close(f);
     libc.prctl(PR_SET_DUMPABLE, 0);
+    recordRuntimeExe();
     stage1(plan, fd);
   } catch (e) {
     fail(fd, e);
@@ -52,9 +56,14 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
 
 function stage1(plan: InitPlan, fd: number): never {
   const ns = plan.namespaces;
+  // A non-dumpable process's /proc files belong to root: an unprivileged runtime could not
+  // write its maps. Dumpable (to its own user) only while they are written, as runc does.
+  const reopen = ns.newUser && process.geteuid?.() !== 0;
   if (ns.newUser) libc.unshare(0x10000000);
+  if (reopen) libc.prctl(PR_SET_DUMPABLE, 1);
   send(fd, { type: 'stage1' });
   expect(fd, 'go');
+  if (reopen) libc.prctl(PR_SET_DUMPABLE, 0);
   if (ns.newUser) {
     if (isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
     if (isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);
@@ -72,6 +81,7 @@ function stage1(plan: InitPlan, fd: number): never {
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
+  if (ns.has('network') === 'new') bringUpLoopback();
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();
   if (pid === 0) {
@@ -116,8 +126,10 @@ function stage2(plan: InitPlan, fd: number): never {
   }
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
-  if (mountNs === 'new') finishRootfs(plan);
+  if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
+  else libc.setsid();
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
@@ -166,10 +178,24 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
   const nnp = proc.identity.noNewPrivileges;
   if (seccomp && !nnp) loadSeccomp(seccomp);
+  // Into the cwd while still privileged, so that one only root can enter works for any user;
+  // if that failed (root squashed on NFS), again as the user, as runc does.
+  const inCwd = tryChdir(proc.cwd);
   applyIdentity(proc.identity);
-  libc.chdir(proc.cwd);
+  if (!inCwd) libc.chdir(proc.cwd);
+  verifyCwd(proc.cwd);
+  refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
+}
+
+function tryChdir(dir: string): boolean {
+  try {
+    libc.chdir(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Only fds 0-2 and the preserved ones reach the container; signals back to default. */

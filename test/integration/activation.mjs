@@ -3,6 +3,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { makeBundle, fileRoot, uniqueId, leftovers, OCITS } from '../lib/bundle.mjs';
+import { PYTHON3 } from '../lib/skip.mjs';
 
 const root = fileRoot(t);
 
@@ -19,7 +20,7 @@ t.test('LISTEN_FDS sockets are passed to the container', (t) => {
   const b = makeBundle(['sh', '-c', 'echo "$LISTEN_FDS $LISTEN_PID"; readlink /proc/self/fd/3; readlink /proc/self/fd/4 || echo no-fd-4']);
   const id = uniqueId('act');
   t.teardown(() => b.cleanup());
-  const r = spawnSync('python3', ['-c', ACTIVATE, OCITS, '--root', root, 'run', '--bundle', b.dir, id], { encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(PYTHON3, ['-c', ACTIVATE, OCITS, '--root', root, 'run', '--bundle', b.dir, id], { encoding: 'utf8', timeout: 30000 });
   t.equal(r.status, 0, r.stderr);
   const [env, fd3] = r.stdout.split('\n');
   t.equal(env, '1 1', 'LISTEN_FDS=1 and LISTEN_PID=1 inside');

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeBundle, makeRoot, uniqueId, ocits, leftovers, OCITS, REPO } from '../lib/bundle.mjs';
+import { PYTHON3 } from '../lib/skip.mjs';
 
 const RECEIVER = path.join(REPO, 'test/fixtures/console-receiver.py');
 const root = makeRoot();
@@ -12,7 +13,7 @@ t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** Starts the receiver on a socket path; resolves once it listens. Returns its output promise. */
 function receiver(sock, input) {
-  const p = spawn('python3', [RECEIVER, sock, input], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(PYTHON3, [RECEIVER, sock, input], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => p.kill());
   let out = '';
   const listening = new Promise((resolve) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening')) resolve(); }));

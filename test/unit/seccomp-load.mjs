@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { requires, testIf } from '../lib/skip.mjs';
 
 const LIB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/lib');
 const require = createRequire(import.meta.url);
@@ -66,7 +67,7 @@ function child(spec) {
 const ALLOW = 'SCMP_ACT_ALLOW';
 
 if (!sc.available()) {
-  t.skip('libseccomp.so.2 is not installed');
+  requires(t, false, 'libseccomp.so.2 is not installed (scripts/setup.sh)');
 } else {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-seccomp-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -167,7 +168,7 @@ if (!sc.available()) {
     t.equal(r.json.results[0].Seccomp, '0');
   });
 
-  t.test('no_new_privs is left alone (libseccomp would set it)', { skip: process.getuid() !== 0 && 'needs root (CAP_SYS_ADMIN to load without no_new_privs)' }, async (t) => {
+  testIf(t, process.getuid() === 0, 'needs root (CAP_SYS_ADMIN to load without no_new_privs)', 'no_new_privs is left alone (libseccomp would set it)', async (t) => {
     const r = child({ nnp: false, seccomp: { defaultAction: ALLOW, syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, ops: [['status'], ['mkdir', 'z']] });
     t.equal(r.status, 0, r.stderr);
     t.same(r.json.results, [{ Seccomp: '2', Seccomp_filters: '1', NoNewPrivs: '0' }, 'EPERM']);
@@ -181,7 +182,7 @@ if (!sc.available()) {
   });
 
   const haveBusybox = fs.existsSync(BUSYBOX);
-  t.test('exec after loading (as the init does): SCMP_ACT_KILL kills the exec\'d program', { skip: !haveBusybox && 'no busybox' }, async (t) => {
+  testIf(t, haveBusybox, 'no busybox', 'exec after loading (as the init does): SCMP_ACT_KILL kills the exec\'d program', async (t) => {
     const r = child({ seccomp: { defaultAction: ALLOW, syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL' }] }, exec: [BUSYBOX, 'mkdir', 'kk'] });
     t.equal(r.signal, 'SIGSYS', r.stderr);
     t.notOk(fs.existsSync(path.join(tmp, 'kk')));
@@ -201,7 +202,7 @@ if (!sc.available()) {
   ];
   const denyAll = (extra = {}) => ({ defaultAction: 'SCMP_ACT_ERRNO', ...extra, syscalls: [{ names: ALLOWED, action: ALLOW }] });
 
-  t.test('default ERRNO with an allow list: the shell runs, the rest fails with EPERM', { skip: !haveBusybox && 'no busybox' }, async (t) => {
+  testIf(t, haveBusybox, 'no busybox', 'default ERRNO with an allow list: the shell runs, the rest fails with EPERM', async (t) => {
     const r = child({ seccomp: denyAll(), exec: [BUSYBOX, 'sh', '-c', 'echo hi; mkdir d1; echo rc=$?'] });
     t.equal(r.status, 0, r.stderr);
     t.equal(r.stdout, 'hi\nrc=1\n');
@@ -209,7 +210,7 @@ if (!sc.available()) {
     t.notOk(fs.existsSync(path.join(tmp, 'd1')));
   });
 
-  t.test('defaultErrnoRet', { skip: !haveBusybox && 'no busybox' }, async (t) => {
+  testIf(t, haveBusybox, 'no busybox', 'defaultErrnoRet', async (t) => {
     const r = child({ seccomp: denyAll({ defaultErrnoRet: 13 }), exec: [BUSYBOX, 'sh', '-c', 'mkdir d2; echo rc=$?'] });
     t.equal(r.stdout, 'rc=1\n');
     t.match(r.stderr, /Permission denied/);
@@ -229,7 +230,7 @@ if (!sc.available()) {
     if (!seccompFlagSupported('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV')) t.match(bad.json.error.message, /^linux\.seccomp\.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported/);
   });
 
-  t.test('after prepareSeccomp, loading works where libseccomp is not reachable (as after pivot_root)', { skip: process.getuid() !== 0 && 'needs root (chroot)' }, async (t) => {
+  testIf(t, process.getuid() === 0, 'needs root (chroot)', 'after prepareSeccomp, loading works where libseccomp is not reachable (as after pivot_root)', async (t) => {
     const empty = fs.mkdtempSync(path.join(tmp, 'root-'));
     fs.mkdirSync(path.join(empty, 'd'));
     const seccomp = { defaultAction: ALLOW, syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
