@@ -14,13 +14,7 @@ import { runGuest, resultName } from './guest-lib.mjs';
 
 const FILES = process.env.OCITS_V2_FILES?.split(/\s+/).filter(Boolean) ?? [
   'test/v2/guest/enforce.mjs',
-  'test/integration/cgroups-enforced.mjs',
-  'test/integration/cgroups-unified.mjs',
-  'test/integration/cgroups-v1.mjs',
   'test/integration/events-oom.mjs',
-  'test/integration/devices.mjs',
-  'test/integration/lifecycle.mjs',
-  'test/integration/resources-cli.mjs',
 ];
 const GUEST_TIMEOUT = 25 * 60 * 1000;
 t.setTimeout(GUEST_TIMEOUT + 120 * 1000);
