@@ -47,7 +47,7 @@ export function nulIssues(value: unknown, at: (string | number)[] = []): Semanti
   if (Array.isArray(value)) return value.flatMap((v, i) => nulIssues(v, [...at, i]));
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => (k.includes('\0')
-      ? [{ pointer: ptr(...at, k), detail: 'keys must not contain a NUL byte' }]
+      ? [{ pointer: ptr(...at), detail: `key ${JSON.stringify(k)} must not contain a NUL byte` }]
       : nulIssues(v, [...at, k])));
   }
   return [];
