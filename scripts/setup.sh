@@ -6,11 +6,14 @@
 #   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty;
 # - python3: test peers (console socket receiver, seccomp agent, socket
 #   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp.
-# Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
-# the engine tests run rootful with the overlay driver).
+# - uidmap (newuidmap/newgidmap), slirp4netns, fuse-overlayfs: rootless
+#   containers, ocits's own (test/integration/rootless.mjs) and rootless
+#   podman's (test/engines/podman-rootless.mjs); the tests make their
+#   unprivileged user and its /etc/subuid, /etc/subgid ranges themselves;
+#   passwd gives useradd.
 set -euo pipefail
 need=()
-for pkg in runc busybox-static podman conmon containerd bsdutils python3 libseccomp2; do
+for pkg in runc busybox-static podman conmon containerd bsdutils python3 libseccomp2 uidmap slirp4netns fuse-overlayfs passwd; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -21,7 +24,7 @@ if [ ${#need[@]} -gt 0 ]; then
   # and containers-common (seccomp.json); recommends are not needed.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3; do
+for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3 newuidmap newgidmap slirp4netns fuse-overlayfs useradd runuser; do
   command -v "$bin" >/dev/null || { echo "setup: $bin missing after install" >&2; exit 1; }
 done
 echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}'), podman $(podman --version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}')"

@@ -166,7 +166,7 @@ function createDevice(rootfs: string, d: DeviceNodePlan): void {
 
 function setupDev(plan: InitPlan, ops: MountOp[]): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   const devIsHostBind = ops.some((o) => o.kind === 'bind' && o.destination === '/dev');
   const devices = planDevices(plan.spec.linux?.devices, { userns });
   const configured = new Set((plan.spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
@@ -188,9 +188,17 @@ function isSymlink(p: string): boolean {
   try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
 }
 
+/**
+ * Does the init run in a user namespace, its own or the runtime's (rootless podman runs the
+ * runtime as root of one)? Then devices are bind-mounted and locked mount flags kept.
+ */
+function inUserNs(plan: InitPlan): boolean {
+  return plan.namespaces.has('user') !== 'none' || plan.rootless;
+}
+
 export function setupRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   const propagation = plan.spec.linux?.rootfsPropagation;
   const rootProp = propagation ? parseMountOptions([propagation]).propagation[0] ?? MS_SLAVE | MS_REC : MS_SLAVE | MS_REC;
   libc.mount(null, '/', null, rootProp, null);
