@@ -1,38 +1,40 @@
-// `npm run bench`: ocits beside Debian's runc on the same busybox bundle
-// running `true`, N iterations (BENCH_N, default 20), interleaved:
-//   (a) `run` end to end;
-//   (b) create, start, wait (poll `state` until "stopped"), delete, each timed;
-//   (c) `node -e 0` (as is, and in the environment bin/ocits gives itself), `--version`
-//       and `state <unknown>`: start-up overhead.
-// Prints medians (ms), the ocits/runc ratio and ocits minus `node -e 0`, then
-// peak RSS (from /usr/bin/time -f %M, or /proc polling) of each command.
-// Separate state roots per runtime; every container is deleted. Exits 0.
+// `npm run bench`: ocits beside runc and crun (Debian's, installed by
+// scripts/setup.sh) on the same busybox bundle, in one run, interleaved, as
+// medians and ratios. BENCH_N iterations (default 10); BENCH_PODMAN=0 skips the
+// podman rows. Writes the tables to docs/perf.md (BENCH_WRITE=0: print only).
+// Rows: `node -e 0` (the floor of any Node program), --version, state, list,
+// run of `true`, create/start/wait/delete, kill, exec into a running container,
+// 20 parallel runs, `podman run --rm`, peak RSS per command, and the PSS of 1 and
+// 50 created (waiting) inits. Every container is deleted. Exits 0.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { makeBundle, makeRoot, OCITS, isRoot } from '../test/lib/bundle.mjs';
-import { timed, Samples, printTable, fmt } from './stats.mjs';
+import { spawnSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { makeBundle, isRoot, REPO } from '../test/lib/bundle.mjs';
+import { timed, Samples } from './stats.mjs';
+import { enterBenchNamespace, benchRuntimes, CLEAN_ENV } from './runtimes.mjs';
+import { peakRss, peakRssMethod, waitingInitPss } from './memory.mjs';
+import { renderTables, writePerfDoc } from './report.mjs';
 
-const N = Math.max(1, Number(process.env.BENCH_N ?? 20) || 20);
-const RSS_RUNS = 3;
-const RUNC = '/usr/sbin/runc';
-const GNU_TIME = '/usr/bin/time';
+const N = Math.max(1, Number(process.env.BENCH_N ?? 10) || 10);
+const PARALLEL = 20;
+const PSS_MANY = 50;
 const PREFIX = `bench-${process.pid}`;
 
 if (!isRoot) {
   console.log('bench: containers need root; nothing measured');
   process.exit(0);
 }
+if (enterBenchNamespace(fileURLToPath(import.meta.url))) process.exit();
 
-const runtimes = [{ name: 'ocits', bin: OCITS, root: makeRoot() }];
-if (fs.existsSync(RUNC)) runtimes.push({ name: 'runc', bin: RUNC, root: makeRoot() });
-else console.log(`bench: ${RUNC} not found (scripts/setup.sh installs it); ocits only`);
-
-const bundle = makeBundle(['true']);
+const runtimes = benchRuntimes();
+const names = runtimes.map((r) => r.name);
+// crun 1.8 knows runtime-spec versions up to 1.0.x only.
+const asRuncSpec = (c) => { c.ociVersion = '1.0.2-dev'; };
+const bundle = makeBundle(['true'], asRuncSpec);
+const sleeper = makeBundle(['sleep', '1000'], asRuncSpec);
 const used = new Set();
 let cleaned = false;
-
 function cleanup() {
   if (cleaned) return;
   cleaned = true;
@@ -44,39 +46,29 @@ function cleanup() {
     fs.rmSync(rt.root, { recursive: true, force: true });
   }
   bundle.cleanup();
+  sleeper.cleanup();
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
 
 const args = (rt, ...rest) => ['--root', rt.root, ...rest];
 const newId = (rt, tag) => { const id = `${PREFIX}-${rt.name}-${tag}`; used.add(`${rt.name}:${id}`); return id; };
-
-function stateOf(rt, id) {
-  const r = spawnSync(rt.bin, args(rt, 'state', id), { encoding: 'utf8' });
-  try { return JSON.parse(r.stdout).status; } catch { return null; }
-}
-
-/** Polls `state` until the container is stopped; { ms, ok }. */
+const stateOf = (rt, id) => {
+  try { return JSON.parse(spawnSync(rt.bin, args(rt, 'state', id), { encoding: 'utf8' }).stdout).status; } catch { return null; }
+};
 function waitStopped(rt, id, limitMs = 20000) {
   const t0 = process.hrtime.bigint();
   for (;;) {
-    const stopped = stateOf(rt, id) === 'stopped';
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (stopped) return { ms, ok: true };
+    if (stateOf(rt, id) === 'stopped') return { ms, ok: true };
     if (ms > limitMs) return { ms, ok: false };
   }
 }
 
-// runc 1.1 reads the same config; check both runtimes can run the bundle at all.
 for (const rt of runtimes) {
-  const id = newId(rt, 'probe');
-  const r = spawnSync(rt.bin, args(rt, 'run', '--bundle', bundle.dir, id), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
-  if (r.status !== 0) console.log(`bench: ${rt.name} run of the bundle failed (${r.status}): ${(r.stderr ?? '').trim()}`);
+  const r = spawnSync(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, 'probe')), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
+  if (r.status !== 0) console.log(`bench: ${rt.name} cannot run the bundle (${r.status}): ${(r.stderr ?? '').trim()}`);
 }
-
-// bin/ocits drops NODE_OPTIONS and NODE_EXTRA_CA_CERTS (the latter makes node parse a CA
-// bundle at start-up: ~50 ms here); the fair baseline is a node started the same way.
-const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && k !== 'NODE_EXTRA_CA_CERTS'));
 
 const S = new Samples();
 const record = (row, rt, r, okStatus = 0) => {
@@ -84,18 +76,37 @@ const record = (row, rt, r, okStatus = 0) => {
   if (okStatus !== null && r.status !== okStatus) S.fail(`${rt.name} ${row}: exit ${r.status ?? r.signal}`);
 };
 
-console.log(`bench: ${N} iterations, interleaved; bundle ${bundle.dir} running "true"`);
+/** 20 `run`s at once; wall time from the first spawn to the last exit. */
+function parallelRuns(rt, round) {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    let left = PARALLEL;
+    let bad = 0;
+    for (let k = 0; k < PARALLEL; k++) {
+      const c = spawn(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, `par${round}-${k}`)), { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (d) => { err += d; });
+      c.on('exit', (code) => {
+        if (code !== 0) { bad++; S.fail(`${rt.name} parallel run: exit ${code}: ${err.trim()}`); }
+        if (--left === 0) resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status: bad ? 1 : 0 });
+      });
+    }
+  });
+}
+
+console.log(`bench: ${N} iterations, interleaved (${names.join(', ')}); bundle ${bundle.dir}`);
 for (let i = 0; i < N; i++) {
-  S.add('node -e 0', 'node', timed(process.execPath, ['-e', '0']).ms);
-  S.add('node -e 0', 'node-clean', timed(process.execPath, ['-e', '0'], { env: CLEAN_ENV }).ms);
+  S.add('node -e 0', 'node', timed(process.execPath, ['-e', '0'], { env: CLEAN_ENV }).ms);
   const order = i % 2 === 0 ? runtimes : [...runtimes].reverse();
   for (const rt of order) {
-    // (a) run, end to end
-    record('run', rt, timed(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, `run${i}`))));
-    // (b) the lifecycle, step by step
+    record('--version', rt, timed(rt.bin, ['--version']));
+    record('state <unknown>', rt, timed(rt.bin, args(rt, 'state', `${PREFIX}-unknown`)), null);
+    record('run true', rt, timed(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, `run${i}`))));
     const id = newId(rt, `life${i}`);
     const c = timed(rt.bin, args(rt, 'create', '--bundle', bundle.dir, id));
     record('create', rt, c);
+    record('state', rt, timed(rt.bin, args(rt, 'state', id)));
+    record('list', rt, timed(rt.bin, args(rt, 'list')));
     const s = timed(rt.bin, args(rt, 'start', id));
     record('start', rt, s);
     const w = waitStopped(rt, id);
@@ -104,88 +115,79 @@ for (let i = 0; i < N; i++) {
     const d = timed(rt.bin, args(rt, 'delete', id));
     record('delete', rt, d);
     S.add('create+start+wait+delete', rt.name, c.ms + s.ms + w.ms + d.ms);
-    // (c) start-up overhead
-    record('--version', rt, timed(rt.bin, ['--version']));
-    record('state <unknown>', rt, timed(rt.bin, args(rt, 'state', `${PREFIX}-unknown`)), null);
+    // a running container: exec, then kill
+    const lid = newId(rt, `sleep${i}`);
+    spawnSync(rt.bin, args(rt, 'run', '-d', '--bundle', sleeper.dir, lid), { stdio: 'ignore', timeout: 60000 });
+    record('exec true', rt, timed(rt.bin, args(rt, 'exec', lid, 'true')));
+    record('kill', rt, timed(rt.bin, args(rt, 'kill', lid, 'KILL')));
+    waitStopped(rt, lid);
+    spawnSync(rt.bin, args(rt, 'delete', '--force', lid), { stdio: 'ignore' });
+  }
+}
+const parRounds = Math.max(1, Math.min(3, N));
+for (let i = 0; i < parRounds; i++) for (const rt of i % 2 ? [...runtimes].reverse() : runtimes) record(`${PARALLEL} parallel runs`, rt, await parallelRuns(rt, i));
+
+// ---- podman run --rm through each runtime ----
+if (process.env.BENCH_PODMAN !== '0') {
+  try {
+    const { startPodman, IMAGE } = await import('../test/engines/lib.mjs');
+    const pm = startPodman();
+    try {
+      const withPodman = runtimes.filter((rt) => rt.name !== 'crun' || pm.runtimes.includes('crun'));
+      for (let i = 0; i < Math.max(3, Math.ceil(N / 2)); i++) {
+        for (const rt of i % 2 ? [...withPodman].reverse() : withPodman) {
+          const t0 = process.hrtime.bigint();
+          const r = pm.podman(rt.name, ['run', '--rm', '--network', 'none', IMAGE, 'true']);
+          record('podman run --rm', rt, { ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status });
+        }
+      }
+    } finally {
+      const left = pm.close();
+      if (left.length) console.log(`bench: podman left: ${left.join('; ')}`);
+    }
+  } catch (e) {
+    console.log(`bench: podman rows skipped: ${e.message}`);
   }
 }
 
-// ---- Peak RSS (separate, untimed runs) ----
-
-/** Peak RSS in KiB of a command: GNU time's %M, else polling /proc/PID/status VmHWM. */
-async function peakRss(cmd, argv) {
-  if (fs.existsSync(GNU_TIME)) {
-    const out = path.join(os.tmpdir(), `${PREFIX}-rss`);
-    spawnSync(GNU_TIME, ['-f', '%M', '-o', out, cmd, ...argv], { stdio: 'ignore', timeout: 60000 });
-    const kib = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
-    fs.rmSync(out, { force: true });
-    return kib;
-  }
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { stdio: 'ignore' });
-    let peak = 0;
-    const poll = () => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peak = Math.max(peak, Number(m[1]));
-      } catch { /* exited */ }
-    };
-    const timer = setInterval(poll, 2);
-    poll();
-    child.on('exit', () => { clearInterval(timer); resolve(peak); });
-  });
-}
-
+// ---- memory ----
 const RSS = new Samples();
-const rssMax = (row, col, kib) => RSS.add(row, col, kib);
-for (let i = 0; i < RSS_RUNS; i++) {
-  rssMax('node -e 0', 'node', await peakRss(process.execPath, ['-e', '0']));
+for (let i = 0; i < 3; i++) {
+  RSS.add('node -e 0', 'node', await peakRss(process.execPath, ['-e', '0']));
   for (const rt of runtimes) {
-    rssMax('run', rt.name, await peakRss(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, `rssrun${i}`))));
+    RSS.add('run true', rt.name, await peakRss(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, `rssrun${i}`))));
     const id = newId(rt, `rss${i}`);
-    rssMax('create', rt.name, await peakRss(rt.bin, args(rt, 'create', '--bundle', bundle.dir, id)));
-    rssMax('state', rt.name, await peakRss(rt.bin, args(rt, 'state', id)));
-    rssMax('start', rt.name, await peakRss(rt.bin, args(rt, 'start', id)));
+    RSS.add('create', rt.name, await peakRss(rt.bin, args(rt, 'create', '--bundle', bundle.dir, id)));
+    RSS.add('state', rt.name, await peakRss(rt.bin, args(rt, 'state', id)));
+    RSS.add('start', rt.name, await peakRss(rt.bin, args(rt, 'start', id)));
     waitStopped(rt, id);
-    rssMax('delete', rt.name, await peakRss(rt.bin, args(rt, 'delete', id)));
-    rssMax('--version', rt.name, await peakRss(rt.bin, ['--version']));
+    RSS.add('delete', rt.name, await peakRss(rt.bin, args(rt, 'delete', id)));
+    RSS.add('--version', rt.name, await peakRss(rt.bin, ['--version']));
+  }
+}
+const PSS = new Samples();
+for (const rt of runtimes) {
+  for (const count of [1, PSS_MANY]) {
+    try {
+      const p = waitingInitPss(rt, bundle.dir, count, newId);
+      PSS.add(`PSS, ${count} waiting`, rt.name, p.pss);
+      PSS.add(`anon PSS, ${count} waiting`, rt.name, p.anon);
+    } catch (e) {
+      S.fail(`${rt.name} waiting-init PSS (${count}): ${e.message}`);
+    }
   }
 }
 
-// ---- Report ----
-
-const nodeAsIs = S.median('node -e 0', 'node');
-const node = S.median('node -e 0', 'node-clean');
-const hasRunc = runtimes.length > 1;
-const rows = [['step (median ms)', 'ocits', 'runc', 'ocits/runc', 'ocits - node']];
-for (const row of ['run', 'create', 'start', 'wait (poll state)', 'delete', 'create+start+wait+delete', '--version', 'state <unknown>']) {
-  const o = S.median(row, 'ocits');
-  const r = hasRunc ? S.median(row, 'runc') : NaN;
-  rows.push([row, fmt(o), fmt(r), Number.isFinite(r) ? `${fmt(o / r, 2)}x` : '-', fmt(o - node)]);
-}
-rows.push(['node -e 0 (baseline, ocits env)', fmt(node), '-', '-', '0.0']);
-rows.push(['node -e 0 (this env as is)', fmt(nodeAsIs), '-', '-', fmt(nodeAsIs - node)]);
-console.log('');
-printTable(rows);
-console.log(`\nBaseline: node -e 0 without NODE_OPTIONS and NODE_EXTRA_CA_CERTS, which bin/ocits unsets for itself.`);
-console.log(`"wait" polls each runtime's own \`state\` back to back, so it includes that command's start-up cost.`);
-
-const maxOf = (row, col) => Math.max(...(RSS.map.get(`${row}\0${col}`) ?? [NaN]));
-const mib = (kib) => (Number.isFinite(kib) ? (kib / 1024).toFixed(1) : '-');
-const rssRows = [['peak RSS (MiB, max of ' + RSS_RUNS + ')', 'ocits', 'runc', 'ocits/runc']];
-for (const row of ['run', 'create', 'start', 'state', 'delete', '--version']) {
-  const o = maxOf(row, 'ocits');
-  const r = hasRunc ? maxOf(row, 'runc') : NaN;
-  rssRows.push([row, mib(o), mib(r), Number.isFinite(r) ? `${fmt(o / r, 2)}x` : '-']);
-}
-rssRows.push(['node -e 0 (baseline)', mib(maxOf('node -e 0', 'node')), '-', '-']);
-console.log('');
-printTable(rssRows);
-console.log(`(${fs.existsSync(GNU_TIME) ? `${GNU_TIME} -f %M: the largest of the command and the children it waited for` : '/proc/PID/status VmHWM polling'})`);
-
+const tables = renderTables({ S, RSS, PSS, names, parallel: PARALLEL, rssMethod: peakRssMethod() });
+console.log(`\n${tables}`);
 if (S.failures.length > 0) {
   console.log(`\n${S.failures.length} failed command(s):`);
   for (const f of [...new Set(S.failures)].slice(0, 20)) console.log(`  ${f}`);
+}
+if (process.env.BENCH_WRITE !== '0') {
+  const file = path.join(REPO, 'docs/perf.md');
+  writePerfDoc(file, tables, { n: N });
+  console.log(`\nbench: tables written to ${path.relative(REPO, file)}`);
 }
 cleanup();
 process.exitCode = 0;

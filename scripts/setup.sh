@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian (as root), only what is missing:
 # - runc: the reference the benchmarks and the engine tests run beside ocits;
+#   crun and GNU time: the other reference and the peak-RSS probe of `npm run bench`;
 # - busybox-static: the test containers' rootfs;
 # - podman with conmon, containerd (with its runc shim and ctr): the engines
 #   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty;
 # - python3: test peers (console socket receiver, seccomp agent, socket
-#   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp.
+#   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp;
+# - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
+#   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests;
 # - uidmap (newuidmap/newgidmap), slirp4netns, fuse-overlayfs: rootless
 #   containers, ocits's own (test/integration/rootless.mjs) and rootless
 #   podman's (test/engines/podman-rootless.mjs); the tests make their
@@ -13,7 +16,27 @@
 #   passwd gives useradd.
 set -euo pipefail
 need=()
-for pkg in runc busybox-static podman conmon containerd bsdutils python3 libseccomp2 uidmap slirp4netns fuse-overlayfs passwd; do
+packages=(
+  runc
+  crun
+  time
+  busybox-static
+  podman
+  conmon
+  containerd
+  bsdutils
+  python3
+  libseccomp2
+  iptables
+  iproute2
+  tar
+  gzip
+  uidmap
+  slirp4netns
+  fuse-overlayfs
+  passwd
+)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

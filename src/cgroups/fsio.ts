@@ -46,23 +46,30 @@ export function onCgroupfs(dir: string): boolean {
 
 /**
  * mkdir each missing component of `dir` below `base` (which must exist); returns the
- * directories made, top first.
+ * directories made, top first. A component that vanishes meanwhile (the last container
+ * out of the shared /ocits parent removes it) is made again: ENOENT starts over.
  */
 export function mkdirBelow(base: string, dir: string): string[] {
   const rel = path.relative(base, dir);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${dir} is not below ${base}`);
   const made: string[] = [];
-  let cur = base;
-  for (const part of rel.split('/').filter(Boolean)) {
-    cur = path.join(cur, part);
+  for (let attempt = 0; ; attempt++) {
+    let cur = base;
     try {
-      fs.mkdirSync(cur, 0o755);
-      made.push(cur);
+      for (const part of rel.split('/').filter(Boolean)) {
+        cur = path.join(cur, part);
+        try {
+          fs.mkdirSync(cur, 0o755);
+          if (!made.includes(cur)) made.push(cur);
+        } catch (e) {
+          if (errCode(e) !== 'EEXIST') throw e;
+        }
+      }
+      return made;
     } catch (e) {
-      if (errCode(e) !== 'EEXIST') throw e;
+      if (errCode(e) !== 'ENOENT' || attempt >= 10 || !fs.existsSync(base)) throw e;
     }
   }
-  return made;
 }
 
 /**

@@ -1,15 +1,14 @@
 // The `ocits` command line: runc's commands and flags, thin wrappers over the
 // runtime library. Errors: one line on stderr, exit status 1.
 import { Command, Option } from 'commander';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { configureLog, logError, logWarn } from './log';
+import { registerCheckpointCommands } from './checkpoint';
 import { defaultRoot, checkOwnRoot, isRootless, runningInUserNs } from '../runtime/state-root';
 import { OCI_VERSION } from '../spec/types';
 
 const VERSION = '0.1.0';
 
-interface Globals { root: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
+interface Globals { root: string; criu?: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
 
 function globals(cmd: Command): Globals {
   return cmd.optsWithGlobals() as unknown as Globals;
@@ -52,7 +51,7 @@ export function buildProgram(): Command {
     .option('--debug', 'debug logging')
     .option('--systemd-cgroup', 'use the systemd cgroup path form slice:prefix:name')
     .addOption(new Option('--rootless <mode>', 'manage as an unprivileged user (cgroups only when delegated)').choices(['true', 'false', 'auto']).default('auto'))
-    .option('--criu <path>', 'accepted for runc compatibility')
+    .option('--criu <path>', 'path to the criu binary (checkpoint, restore)')
     .version(`ocits version ${VERSION}\nspec: ${OCI_VERSION}`, '-v, --version')
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ocits: ${s.slice(7)}` : s) })
@@ -111,8 +110,8 @@ export function buildProgram(): Command {
     .option('-c, --cap <cap>', 'add a capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
     .option('--preserve-fds <n>', 'pass N more fds', intOption, 0)
-    .option('--apparmor <profile>', 'accepted (no AppArmor here)')
-    .option('--process-label <label>', 'accepted (no SELinux here)')
+    .option('--apparmor <profile>', 'AppArmor profile (refused: ocits applies no AppArmor profile)')
+    .option('--process-label <label>', 'SELinux label (refused: ocits applies no SELinux label)')
     .option('--ignore-paused', 'exec even if paused')
     .option('--cgroup <[controller,...:]path>', 'run in an existing sub-cgroup of the container (repeatable)', collect, [])
     .action(action('exec', async (id: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
@@ -123,6 +122,7 @@ export function buildProgram(): Command {
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
         additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
+        apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
     }));
 
@@ -161,16 +161,16 @@ export function buildProgram(): Command {
     .option('-b, --bundle <dir>', 'where to write it', '.')
     .option('--rootless', 'a config for running without root')
     .action(action('spec', (o: { bundle: string; rootless?: boolean }) => {
-      const file = path.join(o.bundle, 'config.json');
-      if (fs.existsSync(file)) throw new Error(`${file} already exists; remove it first`);
-      const { defaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
-      fs.writeFileSync(file, JSON.stringify(defaultSpec(o.rootless === true), null, 2) + '\n');
+      const { writeDefaultSpec } = require('../runtime/default-spec') as typeof import('../runtime/default-spec');
+      writeDefaultSpec(o.bundle, o.rootless === true);
     }));
 
   program.command('features').description('print the features document (JSON)')
-    .action(action('features', () => {
+    .action(action('features', async (_o: unknown, cmd: Command) => {
       const { featuresDocument } = require('../runtime/features') as typeof import('../runtime/features');
-      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny()), null, 2) + '\n');
+      const { checkpointAnnotations } = require('../checkpoint/features') as typeof import('../checkpoint/features');
+      const checkpoint = await checkpointAnnotations(globals(cmd).criu);
+      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny(), checkpoint), null, 2) + '\n');
     }));
 
   program.command('ps').description("list the container's processes").argument('<id>').argument('[ps-args...]')
@@ -206,6 +206,7 @@ export function buildProgram(): Command {
         (line) => process.stdout.write(line + '\n'));
     }));
 
+  registerCheckpointCommands(program, action, globals);
   return program;
 }
 

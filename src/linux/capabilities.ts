@@ -144,3 +144,14 @@ export function parseCapabilities(
     ambient: one('ambient'),
   };
 }
+
+/**
+ * The kernel raises an ambient capability only when it is both permitted and
+ * inheritable (PR_CAP_AMBIENT_RAISE fails with EPERM otherwise). runc's own
+ * default config lists ambient caps without inheritable ones: like runc, raise
+ * what can be raised and report the rest instead of failing.
+ */
+export function splitAmbient(c: { ambient: bigint; permitted: bigint; inheritable: bigint }): { raise: bigint; skipped: bigint } {
+  const raise = c.ambient & c.permitted & c.inheritable;
+  return { raise, skipped: c.ambient & ~raise };
+}

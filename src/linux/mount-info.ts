@@ -15,7 +15,11 @@ export function lockedFlagsFromStatvfs(stFlags: number): number {
   return ms;
 }
 
-export interface MountInfoEntry { root: string; mountpoint: string; fstype: string; source: string; superOptions: string; options: string }
+export interface MountInfoEntry {
+  root: string; mountpoint: string; fstype: string; source: string; superOptions: string; options: string;
+  /** Optional fields: shared:N, master:N, propagate_from:N, unbindable. */
+  optional: string[];
+}
 
 export function parseMountInfo(text: string): MountInfoEntry[] {
   const out: MountInfoEntry[] = [];
@@ -26,7 +30,7 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
     const l = left.split(' ');
     const r = right.split(' ');
     const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    out.push({ root: unescape(l[3]), mountpoint: unescape(l[4]), options: l[5], fstype: r[0], source: r[1], superOptions: r[2] ?? '' });
+    out.push({ root: unescape(l[3]), mountpoint: unescape(l[4]), options: l[5], optional: l.slice(6).filter(Boolean), fstype: r[0], source: r[1], superOptions: r[2] ?? '' });
   }
   return out;
 }

@@ -5,17 +5,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as libc from '../sys/libc';
-import { moveMount, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH } from '../sys/mount-api';
+import { moveMount, openTree, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC, AT_EMPTY_PATH } from '../sys/mount-api';
 import type { SysError } from '../sys/errno';
 import type { InitPlan } from '../runtime/init-plan';
 import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from './mount-plan';
 import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNodePlan } from './devices-plan';
-import { parseMountOptions, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
-import { securePathInRoot, isSubpath, type LstatLike } from './paths';
-import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath } from './mount-info';
+import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
+import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
+import { sysctlPath } from './sysctl-policy';
+import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
+import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath, parseMountInfo } from './mount-info';
+import { planRootPropagation, mountsToPrivatize } from './root-propagation';
 
 const O_PATH = 0x200000, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000, O_DIRECTORY = 0x10000, O_RDONLY = 0;
 const MNT_DETACH = 2;
+const PROC_SUPER_MAGIC = 0x9fa0;
 
 export class MountError extends Error {}
 
@@ -34,6 +38,36 @@ export function resolveInRootfs(rootfs: string, containerPath: string): string {
   const p = securePathInRoot(rootfs, containerPath, lstatHost);
   if (!isSubpath(rootfs, p)) throw new MountError(`${containerPath} resolves outside the rootfs`);
   return p;
+}
+
+function nodeKind(hostPath: string): NodeKind {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(hostPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw e;
+  }
+  return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'other';
+}
+
+function isProcfs(source: string): boolean {
+  const fd = libc.open(source, O_PATH | O_CLOEXEC);
+  try {
+    return libc.fstatfsType(fd) === PROC_SUPER_MAGIC;
+  } finally {
+    libc.close(fd);
+  }
+}
+
+/** The destination resolved inside the rootfs, after the checks of mount-guard.ts (type null: a bind). */
+function guardedDestination(rootfs: string, op: MountOp, type: string | null, source: string | null): string {
+  const notOrdinary = ordinaryDirRefusal(type ?? '', op.destination, (p) => nodeKind(joinInRoot(rootfs, p)));
+  if (notOrdinary) throw new MountError(notOrdinary);
+  const dest = resolveInRootfs(rootfs, op.destination);
+  const inProc = procTargetRefusal({ resolved: containerPathOf(rootfs, dest) ?? '/', type, sourceIsProcfs: () => source !== null && isProcfs(source) });
+  if (inProc) throw new MountError(inProc);
+  return dest;
 }
 
 function ensureDir(hostPath: string): void {
@@ -82,7 +116,7 @@ function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, nu
   } catch {
     throw new MountError(`mount source ${op.source}: no such file or directory`);
   }
-  const dest = resolveInRootfs(rootfs, op.destination);
+  const dest = guardedDestination(rootfs, op, null, op.source);
   if (st.isDirectory()) ensureDir(dest);
   else ensureFile(dest);
   if (idmapFd !== undefined) {
@@ -105,7 +139,7 @@ function finishMount(dest: string, op: MountOp): void {
 }
 
 function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolean): void {
-  const dest = resolveInRootfs(rootfs, op.destination);
+  const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
   try {
     mountOnto(rootfs, dest, op.source, op.type, op.flags, op.data || null);
@@ -121,7 +155,7 @@ function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolea
 
 /** cgroup mounts: cgroup2 as is; v1 as a tmpfs with one cgroup mount per host hierarchy. */
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
-  const dest = resolveInRootfs(rootfs, op.destination);
+  const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
   // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
   const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
@@ -199,9 +233,10 @@ function inUserNs(plan: InitPlan): boolean {
 export function setupRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
   const userns = inUserNs(plan);
-  const propagation = plan.spec.linux?.rootfsPropagation;
-  const rootProp = propagation ? parseMountOptions([propagation]).propagation[0] ?? MS_SLAVE | MS_REC : MS_SLAVE | MS_REC;
-  libc.mount(null, '/', null, rootProp, null);
+  libc.mount(null, '/', null, planRootPropagation(plan.spec.linux?.rootfsPropagation).before, null);
+  // pivot_root refuses a shared parent (or root) mount; the rootfs bound from a private one is private.
+  const here = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  for (const mp of mountsToPrivatize(here, fs.realpathSync(rootfs))) libc.mount(null, mp, null, MS_PRIVATE, null);
   libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null);
   const ops = planMounts(plan.spec.mounts, { rootfs, userns, bundle: plan.bundle });
   const oldUmask = libc.umask(0);
@@ -228,10 +263,12 @@ export function enterRootfs(plan: InitPlan): void {
     libc.mount(rootfs, '/', null, MS_MOVE, null);
     libc.chroot('.');
     libc.chdir('/');
-    return;
+  } else {
+    pivotInto(rootfs);
   }
-  // pivot_root fails under a shared parent mount: make the rootfs's own mount private first.
-  libc.mount(null, rootfs, null, MS_PRIVATE, null);
+}
+
+function pivotInto(rootfs: string): void {
   const oldRoot = libc.open('/', O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   const newRoot = libc.open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   try {
@@ -247,21 +284,61 @@ export function enterRootfs(plan: InitPlan): void {
   }
 }
 
+/**
+ * The container's /dev/null, opened once and checked to be the null device
+ * (char 1:3): masks are binds of it, and a /dev/null the image or another
+ * container replaced with a link to a procfs file would turn a mask into a
+ * writable bind of that file (CVE-2025-31133).
+ */
+function openDevNull(): number {
+  let fd: number;
+  try {
+    fd = libc.open('/dev/null', O_PATH | O_CLOEXEC | O_NOFOLLOW);
+  } catch (e) {
+    throw new MountError(`linux.maskedPaths: masks are binds of /dev/null: ${(e as Error).message}`);
+  }
+  const st = fs.fstatSync(fd);
+  if (!st.isCharacterDevice() || st.rdev !== Number(makedev(1, 3))) {
+    libc.close(fd);
+    throw new MountError('linux.maskedPaths: masks are binds of /dev/null, and /dev/null in the container is not the null device (char 1:3)');
+  }
+  return fd;
+}
+
+/** Binds what `fd` names onto `target` (no path of the source is looked up again). */
+function bindFd(fd: number, target: string): void {
+  const tree = openTree('', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH, fd);
+  try {
+    moveMount(tree, '', -100 /* AT_FDCWD */, target, MOVE_MOUNT_F_EMPTY_PATH, target);
+  } finally {
+    libc.close(tree);
+  }
+}
+
 /** After entering the rootfs: sysctl (while /proc/sys is writable), masked and read-only paths, then the read-only root. */
 export function finishRootfs(plan: InitPlan): void {
   const linux = plan.spec.linux ?? {};
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
     try {
-      fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+      // No O_CREAT, no symlink followed at the end: only an existing procfs file is written.
+      const fd = fs.openSync(sysctlPath(key), fs.constants.O_WRONLY | fs.constants.O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+      try { fs.writeSync(fd, value); } finally { fs.closeSync(fd); }
     } catch (e) {
       throw new Error(`linux.sysctl ${key}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such sysctl' : (e as Error).message}`);
     }
   }
-  for (const p of linux.maskedPaths ?? []) {
-    let st: fs.Stats;
-    try { st = fs.statSync(p); } catch { continue; }
-    if (st.isDirectory()) libc.mount('tmpfs', p, 'tmpfs', MS_RDONLY, null);
-    else libc.mount('/dev/null', p, null, MS_BIND, null);
+  const masked = linux.maskedPaths ?? [];
+  const devNull = masked.length > 0 ? openDevNull() : -1;
+  try {
+    for (const p of masked) {
+      let st: fs.Stats;
+      // Only a missing target is skipped (CVE-2025-31133: any other error must not leave the path unmasked).
+      try { st = fs.statSync(p); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; throw e; }
+      if (st.isDirectory()) libc.mount('tmpfs', p, 'tmpfs', MS_RDONLY, null);
+      else bindFd(devNull, p);
+    }
+  } finally {
+    if (devNull >= 0) libc.close(devNull);
   }
   for (const p of linux.readonlyPaths ?? []) {
     if (!fs.existsSync(p)) continue;
@@ -272,4 +349,7 @@ export function finishRootfs(plan: InitPlan): void {
   if (plan.spec.root?.readonly) {
     libc.mount(null, '/', null, MS_BIND | MS_REMOUNT | MS_RDONLY | lockedFlagsFromStatvfs(libc.statvfsFlags('/')), null);
   }
+  // Last: an unbindable root would refuse the bind mounts above.
+  const after = planRootPropagation(linux.rootfsPropagation).after;
+  if (after !== null) libc.mount(null, '/', null, after, null);
 }

@@ -82,13 +82,14 @@ function lookupName(upper: string): number | undefined {
 
 /**
  * Parse a signal given as a name ("KILL", "SIGKILL", "kill", "SIGRTMIN+3", "RTMAX-1")
- * or a decimal number ("9", accepted in 1..64). Throws `unknown signal "X"` otherwise.
+ * or a decimal number ("9", accepted in 0..64; 0 asks only whether the process
+ * exists, as kill(2) and runc allow). Throws `unknown signal "X"` otherwise.
  */
 export function parseSignal(s: string): number {
   const raw = String(s).trim();
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n >= 1 && n <= NSIG_MAX) return n;
+    if (n >= 0 && n <= NSIG_MAX) return n;
     throw new Error(`unknown signal "${s}"`);
   }
   const n = lookupName(raw.toUpperCase());

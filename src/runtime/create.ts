@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadBundleConfig } from '../spec/load';
+import { checkHostPolicy } from './host-policy';
 import type { State } from '../spec/types';
 import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
@@ -56,6 +57,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   const loaded = loadBundleConfig(o.bundle);
   const spec = loaded.spec;
   if (!spec.process) throw new RuntimeError('config.json: /process: a container needs a process to run');
+  checkHostPolicy(spec);
   if (spec.process.terminal && !o.consoleSocket && o.consoleSocketFd === undefined) {
     throw new RuntimeError('config.json: /process/terminal is true: a terminal needs --console-socket');
   }

@@ -1,5 +1,9 @@
-// The config.json that `ocits spec` writes: runc's defaults (a shell in a
-// busybox-like rootfs with every namespace but user and network... as runc).
+// The config.json that `ocits spec` writes: field for field what `runc spec`
+// writes (a terminal shell in a read-only rootfs), so that scripts written for
+// runc behave the same. Differences: the hostname, ociVersion, and a cgroup
+// namespace (as newer runc releases add).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Spec } from '../spec/types';
 import { OCI_VERSION } from '../spec/types';
 
@@ -9,12 +13,14 @@ export function defaultSpec(rootless = false): Spec {
   const spec: Spec = {
     ociVersion: OCI_VERSION,
     process: {
-      terminal: false,
+      terminal: true,
       user: { uid: 0, gid: 0 },
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
       cwd: '/',
-      capabilities: { bounding: DEFAULT_CAPS, effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS },
+      capabilities: {
+        bounding: [...DEFAULT_CAPS], effective: [...DEFAULT_CAPS], permitted: [...DEFAULT_CAPS], ambient: [...DEFAULT_CAPS],
+      },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
     },
@@ -39,14 +45,42 @@ export function defaultSpec(rootless = false): Spec {
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
-  if (rootless) {
-    const linux = spec.linux!;
-    linux.namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, { type: 'user' }];
-    linux.uidMappings = [{ containerID: 0, hostID: process.getuid?.() ?? 1000, size: 1 }];
-    linux.gidMappings = [{ containerID: 0, hostID: process.getgid?.() ?? 1000, size: 1 }];
-    delete linux.resources;
-    spec.mounts = spec.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup' && m.destination !== '/sys');
-    spec.mounts.push({ destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
-  }
+  return rootless ? toRootless(spec) : spec;
+}
+
+/** runc's changes for --rootless: the caller's ids mapped to root, no network namespace, no resources, /sys bound. */
+function toRootless(spec: Spec): Spec {
+  const old = spec.linux!;
+  const { resources: _resources, namespaces, ...rest } = old;
+  spec.linux = {
+    uidMappings: [{ containerID: 0, hostID: process.geteuid?.() ?? 0, size: 1 }],
+    gidMappings: [{ containerID: 0, hostID: process.getegid?.() ?? 0, size: 1 }],
+    namespaces: [...(namespaces ?? []).filter((n) => n.type !== 'network'), { type: 'user' }],
+    ...rest,
+  };
+  spec.mounts = spec.mounts!.map((m) => {
+    if (m.destination === '/sys') return { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    if (m.type === 'devpts') return { ...m, options: m.options!.filter((o) => o !== 'gid=5') };
+    return m;
+  });
   return spec;
+}
+
+/** `spec`: DIR/config.json, never over an existing one (runc's rule and words). */
+export function writeDefaultSpec(dir: string, rootless: boolean): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    throw new Error(`bundle ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new Error(`bundle ${dir}: not a directory`);
+  const file = path.join(dir, 'config.json');
+  const text = JSON.stringify(defaultSpec(rootless), null, '\t');
+  try {
+    fs.writeFileSync(file, text, { flag: 'wx', mode: 0o666 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`File ${file} exists. Remove it first`);
+    throw e;
+  }
 }

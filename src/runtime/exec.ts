@@ -13,6 +13,7 @@ import { channelPair, receive, send } from './channel';
 import { planProcess } from './init-plan';
 import { planSeccomp } from '../linux/seccomp-plan';
 import { prepareSeccomp } from '../linux/seccomp';
+import { hostLsm, lsmRefusal } from '../linux/lsm';
 import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
@@ -39,6 +40,11 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** --cgroup values: [controller[,controller]:]sub-cgroup of the container's cgroup. */
   cgroups?: string[];
+  /** Receives warnings (the CLI logs them). */
+  warn?: (msg: string) => void;
+  /** --apparmor and --process-label. */
+  apparmor?: string;
+  processLabel?: string;
 }
 
 function parseUser(u: string): { uid: number; gid?: number } {
@@ -99,9 +105,17 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const sub = (o.cgroups ?? []).map(parseSubCgroupFlag);
   const spec = parseSpecText(fs.readFileSync(path.join(stateDir(o.root, o.id), 'config.json'), 'utf8'), 'config.json');
   const proc = execProcess(spec.process!, o);
+  const at = o.processFile ? `${path.basename(o.processFile)}: /` : 'config.json: /process/';
+  const lsm = lsmRefusal([
+    { where: '--apparmor', value: o.apparmor, module: 'apparmor' },
+    { where: '--process-label', value: o.processLabel, module: 'selinux' },
+    { where: `${at}apparmorProfile`, value: proc.apparmorProfile, module: 'apparmor' },
+    { where: `${at}selinuxLabel`, value: proc.selinuxLabel, module: 'selinux' },
+  ], hostLsm());
+  if (lsm) throw new RuntimeError(lsm);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false),
+    process: planProcess({ ...spec, process: proc }, false, o.warn),
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Hooks, IdMapping, Spec, State } from '../spec/types';
 import { planNamespaces, type NamespacePlan } from '../linux/namespaces';
 import type { IdentityPlan } from '../linux/identity';
-import { capsToMask } from '../linux/capabilities';
+import { capsToMask, maskToCaps, splitAmbient } from '../linux/capabilities';
 import { parseRlimits } from '../linux/rlimits';
 import { planSeccomp, type SeccompPlan } from '../linux/seccomp-plan';
 
@@ -104,6 +104,13 @@ export function planProcess(spec: Spec, setgroupsDenied: boolean, warn: (msg: st
       ambient: capMask(caps.ambient, '/process/capabilities/ambient'),
     },
   };
+  if (identity.caps) {
+    const { raise, skipped } = splitAmbient(identity.caps);
+    identity.caps.ambient = raise;
+    if (skipped) {
+      warn(`/process/capabilities/ambient: ${maskToCaps(skipped).join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
+    }
+  }
   const env = p.env ?? [];
   return {
     args: p.args ?? [],

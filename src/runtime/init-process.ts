@@ -17,9 +17,12 @@ import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
+import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
+import { bringUpLoopback } from '../linux/loopback';
 
 const PR_SET_DUMPABLE = 4;
 const O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_DIRECTORY = 0x10000;
@@ -47,6 +50,7 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
     // unprivileged runtime's init could no longer write its own oom_score_adj (inherited from here on).
     applyOomScoreAdj(plan.process.identity);
     libc.prctl(PR_SET_DUMPABLE, 0);
+    recordRuntimeExe();
     stage1(plan, fd);
   } catch (e) {
     fail(fd, e);
@@ -80,6 +84,7 @@ function stage1(plan: InitPlan, fd: number): never {
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
+  if (ns.has('network') === 'new') bringUpLoopback();
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();
   if (pid === 0) {
@@ -124,8 +129,10 @@ function stage2(plan: InitPlan, fd: number): never {
   }
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
-  if (mountNs === 'new') finishRootfs(plan);
+  if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
+  else libc.setsid();
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
@@ -173,10 +180,24 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
   const nnp = proc.identity.noNewPrivileges;
   if (seccomp && !nnp) loadSeccomp(seccomp);
+  // Into the cwd while still privileged, so that one only root can enter works for any user;
+  // if that failed (root squashed on NFS), again as the user, as runc does.
+  const inCwd = tryChdir(proc.cwd);
   applyIdentity(proc.identity);
-  libc.chdir(proc.cwd);
+  if (!inCwd) libc.chdir(proc.cwd);
+  verifyCwd(proc.cwd);
+  refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
+}
+
+function tryChdir(dir: string): boolean {
+  try {
+    libc.chdir(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Only fds 0-2 and the preserved ones reach the container; signals back to default. */

@@ -91,15 +91,34 @@ export function killContainer(root: string, id: string, signal: string, o: KillO
       try { libc.kill(pid, sig); } catch { /* exited meanwhile */ }
     }
   } else {
-    try {
-      libc.kill(rec.pid, sig);
-    } catch (e) {
-      if (e instanceof SysError && e.code === 'ESRCH') throw new RuntimeError('container not running');
-      throw e;
-    }
+    signalInit(rec, sig);
   }
   // A frozen process cannot die: after SIGKILL, thaw a paused container so that it does (as runc).
   if (status === 'paused' && sig === 9) cgroupManagerFromPaths(rec.cgroups).thaw();
+}
+
+/**
+ * Signals the init through a pidfd opened before its identity (start time) is
+ * checked again: if the init died and its pid was reused meanwhile, the check
+ * fails and the other process is never signalled.
+ */
+function signalInit(rec: ContainerRecord, sig: number): void {
+  let pidfd: number;
+  try {
+    pidfd = libc.pidfdOpen(rec.pid);
+  } catch (e) {
+    if (e instanceof SysError && e.code === 'ESRCH') throw new RuntimeError('container not running');
+    throw e;
+  }
+  try {
+    if (!initAlive(rec)) throw new RuntimeError('container not running');
+    libc.pidfdSendSignal(pidfd, sig);
+  } catch (e) {
+    if (e instanceof SysError && e.code === 'ESRCH') throw new RuntimeError('container not running');
+    throw e;
+  } finally {
+    libc.close(pidfd);
+  }
 }
 
 /** Every process of the container: from its cgroup, or its pid namespace when it has its own. */

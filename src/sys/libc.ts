@@ -100,6 +100,11 @@ export function setsid(): number { return check('setsid', undefined, fn('setsid'
 
 export function pidfdOpen(pid: number): number { return syscall('pidfd_open', String(pid), 'int', pid, 'unsigned int', 0); }
 
+/** pidfd_send_signal(2): signals exactly the process the pidfd refers to (never a reuse of its pid). */
+export function pidfdSendSignal(pidfd: number, sig: number): void {
+  syscall('pidfd_send_signal', undefined, 'int', pidfd, 'int', sig, 'void *', null, 'unsigned int', 0);
+}
+
 // ---- namespaces --------------------------------------------------------------
 
 export function unshare(flags: number): void {
@@ -174,6 +179,13 @@ export function pivotRoot(newRoot: string, putOld: string): void {
 
 export function chroot(path: string): void { check('chroot', path, fn('chroot', 'int chroot(const char *path)')(path)); }
 export function chdir(path: string): void { check('chdir', path, fn('chdir', 'int chdir(const char *path)')(path)); }
+/** getcwd(3): glibc fails with ENOENT when the cwd is unreachable from the root. */
+export function getcwd(): string {
+  const buf = Buffer.alloc(4097);
+  const r = fn('getcwd', 'void *getcwd(void *buf, size_t size)')(buf, buf.length);
+  if (r === null) throw new SysError('getcwd', errno(), undefined);
+  return buf.toString('utf8', 0, buf.indexOf(0));
+}
 export function fchdir(fd: number): void { check('fchdir', undefined, fn('fchdir', 'int fchdir(int fd)')(fd)); }
 
 /** mount_setattr(2) with struct mount_attr {attr_set, attr_clr, propagation, userns_fd}. */
@@ -301,6 +313,13 @@ export function statvfsFlags(path: string): number {
   const buf = Buffer.alloc(128);
   check('statvfs', path, fn('statvfs', 'int statvfs(const char *path, void *buf)')(path, buf));
   return Number(buf.readBigUInt64LE(72));
+}
+
+/** fstatfs(2) f_type: the magic number of the filesystem holding fd. */
+export function fstatfsType(fd: number): number {
+  const buf = Buffer.alloc(120);
+  check('fstatfs', undefined, fn('fstatfs', 'int fstatfs(int fd, void *buf)')(fd, buf));
+  return Number(buf.readBigInt64LE(0));
 }
 
 // ---- bpf -------------------------------------------------------------------------

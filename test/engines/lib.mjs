@@ -12,6 +12,7 @@ import { makeRootfs, OCITS } from '../lib/bundle.mjs';
 
 export { OCITS };
 export const RUNC = '/usr/sbin/runc';
+export const CRUN = '/usr/bin/crun';
 /** The runtimes every scenario runs with: ocits, and runc as the reference. */
 export const RUNTIMES = [
   { name: 'ocits', path: OCITS },
@@ -213,6 +214,7 @@ export function startPodman() {
   const tag = path.basename(dir);
   const cgroupParent = `/${tag}`;
   const q = (s) => JSON.stringify(s);
+  const hasCrun = fs.existsSync(CRUN); // only the bench uses it
   fs.writeFileSync(path.join(dir, 'containers.conf'), `
 [containers]
 # this sandbox lacks CAP_SYS_RESOURCE: podman's default rlimits (1048576) fail with every runtime
@@ -233,7 +235,7 @@ lock_type = "file"
 
 [engine.runtimes]
 ocits = [${q(OCITS)}]
-runc = [${q(RUNC)}]
+runc = [${q(RUNC)}]${hasCrun ? `\ncrun = [${q(CRUN)}]` : ''}
 
 [network]
 network_config_dir = ${q(path.join(dir, 'net'))}
@@ -291,7 +293,7 @@ runroot = ${q(path.join(dir, 'run'))}
     closed = left;
     return left;
   };
-  return { dir, cgroupParent, env, podman, podmanPty, close };
+  return { dir, cgroupParent, env, podman, podmanPty, close, runtimes: ['ocits', 'runc', ...(hasCrun ? ['crun'] : [])] };
 }
 
 // ---------------------------------------------------------------- containerd

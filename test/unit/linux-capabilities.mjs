@@ -70,3 +70,13 @@ t.test('parseCapabilities', async (t) => {
     message: 'unknown capability "CAP_NOPE" in /process/capabilities/ambient',
   });
 });
+
+t.test('splitAmbient: only caps both permitted and inheritable can be raised (runc\'s default config has none)', async (t) => {
+  const m = (names) => caps.capsToMask(names, '/x');
+  const dflt = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+  t.same(caps.splitAmbient({ ambient: m(dflt), permitted: m(dflt), inheritable: 0n }), { raise: 0n, skipped: m(dflt) });
+  t.same(caps.splitAmbient({ ambient: m(dflt), permitted: m(dflt), inheritable: m(['CAP_KILL']) }),
+    { raise: m(['CAP_KILL']), skipped: m(['CAP_AUDIT_WRITE', 'CAP_NET_BIND_SERVICE']) });
+  t.same(caps.splitAmbient({ ambient: m(['CAP_KILL']), permitted: 0n, inheritable: m(['CAP_KILL']) }), { raise: 0n, skipped: m(['CAP_KILL']) });
+  t.same(caps.splitAmbient({ ambient: 0n, permitted: m(dflt), inheritable: m(dflt) }), { raise: 0n, skipped: 0n });
+});

@@ -26,7 +26,8 @@ t.test('numbers', async (t) => {
   t.equal(parseSignal('1'), 1);
   t.equal(parseSignal('64'), 64);
   t.equal(parseSignal('32'), 32);
-  t.throws(() => parseSignal('0'), { message: 'unknown signal "0"' });
+  t.equal(parseSignal('0'), 0, 'signal 0: is it alive? (kill(2), runc kill ID 0)');
+  t.equal(parseSignal('00'), 0);
   t.throws(() => parseSignal('65'), { message: 'unknown signal "65"' });
   t.throws(() => parseSignal('-9'), { message: 'unknown signal "-9"' });
 });
@@ -74,4 +75,15 @@ t.test('signalName', async (t) => {
   t.equal(all.length, 62);
   t.equal(all[0], 'SIGHUP');
   t.equal(all[all.length - 1], 'SIGRTMAX');
+});
+
+t.test('every name runc accepts (Go\'s linux/amd64 signal table), with and without SIG, any case; every number 0..64', async (t) => {
+  const runcNames = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1',
+    'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN',
+    'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
+  runcNames.forEach((name, i) => {
+    const n = i + 1;
+    for (const spelling of [name, name.slice(3), name.toLowerCase(), name.slice(3).toLowerCase()]) t.equal(parseSignal(spelling), n, spelling);
+  });
+  for (let n = 0; n <= 64; n++) t.equal(parseSignal(String(n)), n);
 });
