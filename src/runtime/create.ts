@@ -105,6 +105,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
       created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
       cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
+      rootless: o.rootless === true,
     };
     saveRecord(dir, pending);
     const resources = spec.linux?.resources;

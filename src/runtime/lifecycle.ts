@@ -26,7 +26,9 @@ export function containerStatus(root: string, rec: ContainerRecord): Status {
 
 export function containerState(root: string, id: string): State {
   const rec = loadRecord(root, id);
-  return stateDocument(rec, containerStatus(root, rec));
+  const doc = stateDocument(rec, containerStatus(root, rec));
+  // Beyond the spec's fields, as runc adds its own: tells an engine no cgroup limits may apply.
+  return rec.rootless ? { ...doc, rootless: true } as State : doc;
 }
 
 function withLock<T>(root: string, id: string, f: () => T): T {
