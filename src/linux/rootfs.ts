@@ -157,8 +157,9 @@ function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolea
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
-  // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
-  const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
+  // The host's hierarchies under /sys/fs/cgroup only: not the copies an earlier bind of /sys made
+  // inside the rootfs (this tmpfs hides them), nor cgroup mounts elsewhere (CRIU's cgroup yard).
+  const hierarchies = hostCgroupHierarchies().filter((h) => isSubpath('/sys/fs/cgroup', h.mountpoint) && !isSubpath(rootfs, h.mountpoint));
   const selfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8');
   const ro = op.readonly ? MS_RDONLY : 0;
   const base = op.flags & ~MS_RDONLY;

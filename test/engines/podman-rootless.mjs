@@ -103,7 +103,7 @@ if (!isRoot || need.length) {
       t.match(r.stderr, /to-stderr\n$/);
       const st = runOut([], ['sh', '-c', 'grep -E "^Cap(Eff|Bnd)" /proc/self/status; ls -l /dev/null | cut -c1-10']);
       t.equal(st.status, 0, st.stderr);
-      t.match(st.stdout, /^CapEff:\s+00000000800405fb$/m, "podman's default capabilities, no more");
+      t.match(st.stdout, /^CapEff:\s+00000000a80425fb$/m, "podman's default capabilities (containers.conf), no more");
       t.match(st.stdout, /^crw-rw-rw-$/m, '/dev/null there (a bind of the host\'s: no mknod in a user namespace)');
     });
 
@@ -132,7 +132,7 @@ if (!isRoot || need.length) {
       t.equal(podman(['inspect', '--format', '{{.State.Status}}', name]).stdout.trim(), 'running');
       const e = podman(['exec', name, 'sh', '-c', 'echo exec-ok $(id -u); cat /proc/1/cmdline | tr "\\0" " "']);
       t.equal(e.status, 0, e.stderr);
-      t.equal(e.stdout, 'exec-ok 0\nsleep 1000 \n', 'exec joins the running container');
+      t.equal(e.stdout, 'exec-ok 0\nsleep 1000 ', 'exec joins the running container');
       const ex = podman(['exec', name, 'sh', '-c', 'exit 7']);
       t.equal(ex.status, 7, 'exec exit status');
       const stop = podman(['stop', '-t', '1', name]);
