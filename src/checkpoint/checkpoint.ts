@@ -8,8 +8,10 @@ import { containerStatus, deleteContainer } from '../runtime/lifecycle';
 import { RuntimeError, loadRecord, lockContainer, stateDir, type ContainerRecord } from '../runtime/state';
 import * as libc from '../sys/libc';
 import { locateCriu } from './locate';
+import { hostCgroupHierarchies, type CgroupHierarchy } from '../linux/mount-info';
+import { isSubpath } from '../linux/paths';
 import {
-  cgroupsMode, criuConfigFile, dumpExternalMounts, dumpExternalNamespaces, emptyNsMask,
+  cgroupBindMounts, cgroupsMode, criuConfigFile, dumpExternalMounts, dumpExternalNamespaces, emptyNsMask,
 } from './plan';
 import type { CriuFeatures, CriuOpts, CriuReq } from './rpc';
 import { criuSwrk, CriuError } from './swrk';
@@ -67,6 +69,11 @@ export function freezerPath(rec: ContainerRecord): string | undefined {
   return undefined;
 }
 
+/** The host's cgroup hierarchies, as create sees them (not copies below a rootfs). */
+export function hostHierarchies(...under: string[]): CgroupHierarchy[] {
+  return hostCgroupHierarchies().filter((h) => !under.some((u) => isSubpath(u, h.mountpoint)));
+}
+
 /** The checkpoint's external stdio (runc's descriptors.json): what fds 0-2 of the init point at. */
 function stdioDescriptors(pid: number): string[] {
   return [0, 1, 2].map((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return '/dev/null'; } });
@@ -117,7 +124,10 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
       }
       const req: CriuReq = { type: o.preDump ? 'PRE_DUMP' : 'DUMP', opts };
       if (!o.preDump) {
-        opts.ext_mnt = dumpExternalMounts(spec, maskedFiles(spec, rec.pid));
+        opts.ext_mnt = [
+          ...dumpExternalMounts(spec, maskedFiles(spec, rec.pid)),
+          ...cgroupBindMounts(spec, hostHierarchies(rec.rootfs)),
+        ];
         fs.writeFileSync(path.join(image, 'descriptors.json'), JSON.stringify(stdioDescriptors(rec.pid)), { mode: 0o600 });
       }
       await criuSwrk(req, {

@@ -3,6 +3,7 @@
 import type { Mount, Spec } from '../spec/types';
 import { cleanPath } from '../linux/paths';
 import type { CriuOpts } from './rpc';
+import type { CgroupHierarchy } from '../linux/mount-info';
 
 export const CLONE_NEWNET = 0x40000000;
 
@@ -115,6 +116,28 @@ export function cgroupRoots(procCgroup: string): { ctrl: string; path: string }[
     const m = /^\d+:([^:]*):(.*)$/.exec(line);
     if (!m || m[1] === '') continue;
     for (const ctrl of m[1].split(',')) out.push({ ctrl, path: m[2] });
+  }
+  return out;
+}
+
+/** A host cgroup hierarchy, as src/linux/mount-info describes it. */
+export type Hierarchy = Pick<CgroupHierarchy, 'name' | 'fstype' | 'mountpoint'>;
+
+/**
+ * Without a cgroup namespace, a v1 cgroup mount is a tmpfs holding one bind mount per host
+ * hierarchy (of the container's own cgroup): those binds are external, keyed by where they
+ * sit in the container. `source(h)` gives the host directory on restore; undefined on dump.
+ */
+export function cgroupBindMounts<H extends Hierarchy>(spec: Spec, hierarchies: H[], source?: (h: H) => string): { key: string; val: string }[] {
+  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup')) return [];
+  if (hierarchies.every((h) => h.fstype === 'cgroup2')) return [];
+  const out: { key: string; val: string }[] = [];
+  for (const m of spec.mounts ?? []) {
+    if (m.type !== 'cgroup') continue;
+    for (const h of hierarchies) {
+      const key = cleanPath(`${dest(m)}/${h.name}`);
+      out.push({ key, val: source ? source(h) : key });
+    }
   }
   return out;
 }

@@ -16,12 +16,13 @@ import {
   RuntimeError, type ContainerRecord, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
 } from '../runtime/state';
 import * as libc from '../sys/libc';
-import { LAZY_PAGES, openDir } from './checkpoint';
+import { hostHierarchies, LAZY_PAGES, openDir } from './checkpoint';
+import { ownCgroupPath, type CgroupHierarchy } from '../linux/mount-info';
 import { locateCriu } from './locate';
 import { bringUpLoopbackOf } from './loopback';
 import { prepareRestoreMountpoints } from './mountpoints';
 import {
-  cgroupRoots, cgroupsMode, criuConfigFile, emptyNsMask, inheritPipes, restoreExternalMounts, restoreNamespaces,
+  cgroupBindMounts, cgroupRoots, cgroupsMode, criuConfigFile, emptyNsMask, inheritPipes, restoreExternalMounts, restoreNamespaces,
 } from './plan';
 import type { CriuOpts } from './rpc';
 import { criuSwrk } from './swrk';
@@ -158,7 +159,10 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
         cg.join(criuPid);
         const resources = spec.linux?.resources;
         cg.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
-        opts.cg_root = cgroupRoots(fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8'));
+        const cgText = fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8');
+        opts.cg_root = cgroupRoots(cgText);
+        const own = (h: CgroupHierarchy) => path.join(h.mountpoint, ownCgroupPath(h, cgText));
+        opts.ext_mnt!.push(...cgroupBindMounts(spec, hostHierarchies(loaded.rootfs, criuRoot), own));
       },
       onNotify: (script, pid, received) => {
         if (script === 'setup-namespaces') {

@@ -120,7 +120,7 @@ export function buildProgram(): Command {
         root: globals(cmd).root, id, args: command, processFile: o.process as string | undefined, tty: o.tty === true,
         consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, pidFile: o.pidFile as string | undefined,
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
-        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
+        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === false, // commander reads --no-X as X=false
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
         apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
