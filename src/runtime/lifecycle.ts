@@ -24,11 +24,19 @@ export function containerStatus(root: string, rec: ContainerRecord): Status {
   return deriveStatus(root, rec, isPaused(rec));
 }
 
-export function containerState(root: string, id: string): State {
+/**
+ * What `state` prints: runc's shape (pid 0 once stopped, plus rootfs, created and an empty
+ * owner), a superset of the runtime-spec state that hooks get.
+ */
+export function containerState(root: string, id: string): State & { rootfs: string; created: string; owner: string } {
   const rec = loadRecord(root, id);
   const doc = stateDocument(rec, containerStatus(root, rec));
-  // Beyond the spec's fields, as runc adds its own: tells an engine no cgroup limits may apply.
-  return rec.rootless ? { ...doc, rootless: true } as State : doc;
+  return {
+    ociVersion: doc.ociVersion, id: doc.id, pid: doc.pid ?? 0, status: doc.status, bundle: doc.bundle,
+    rootfs: rec.rootfs, created: rec.created, ...(doc.annotations ? { annotations: doc.annotations } : {}), owner: '',
+    // Beyond runc's fields: tells an engine the container was made without the host's root (no cgroup limits unless delegated).
+    ...(rec.rootless ? { rootless: true } : {}),
+  };
 }
 
 function withLock<T>(root: string, id: string, f: () => T): T {
