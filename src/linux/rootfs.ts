@@ -13,6 +13,7 @@ import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNode
 import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
 import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
 import { sysctlPath } from './sysctl-policy';
+import { hideHostProcSys } from './no-pivot';
 import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
 import { lockedFlagsFromStatvfs, hostCgroupHierarchies, parseMountInfo } from './mount-info';
 import { planCgroupMount, type CgroupStep } from './cgroup-mount';
@@ -292,6 +293,7 @@ export function setupRootfs(plan: InitPlan): void {
 export function enterRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
   if (plan.noPivot) {
+    hideHostProcSys(rootfs);
     libc.chdir(rootfs);
     libc.mount(rootfs, '/', null, MS_MOVE, null);
     libc.chroot('.');
