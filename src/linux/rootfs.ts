@@ -108,31 +108,35 @@ function describe(op: MountOp, e: unknown): MountError {
   return new MountError(`mounts[${op.index}] (${op.destination}): ${msg}`);
 }
 
-function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>): void {
+function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>, sourceFds?: Record<number, number>): void {
   // An ID-mapped mount was made by the runtime (idmap.ts): a detached, idmapped clone of the source to attach here.
   const idmapFd = op.idmap ? idmapFds?.[op.index] : undefined;
   if (op.idmap && idmapFd === undefined) throw new MountError('the ID-mapped mount was not prepared by the runtime');
-  let st: fs.Stats;
+  // In a user namespace the runtime opened the source as the host's root (mount-sources.ts).
+  const srcFd = op.idmap ? undefined : sourceFds?.[op.index];
+  const source = srcFd !== undefined ? `/proc/self/fd/${srcFd}` : op.source;
   try {
-    st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : fs.statSync(op.source);
-  } catch {
-    throw new MountError(`mount source ${op.source}: no such file or directory`);
-  }
-  const dest = guardedDestination(rootfs, op, null, op.source);
-  if (st.isDirectory()) ensureDir(dest);
-  else ensureFile(dest);
-  if (idmapFd !== undefined) {
+    let st: fs.Stats;
     try {
-      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
-    } finally {
-      libc.close(idmapFd);
+      st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : srcFd !== undefined ? fs.fstatSync(srcFd) : fs.statSync(op.source);
+    } catch {
+      throw new MountError(`mount source ${op.source}: no such file or directory`);
     }
-  } else {
-    mountOnto(rootfs, dest, op.source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+    const dest = guardedDestination(rootfs, op, null, source);
+    if (st.isDirectory()) ensureDir(dest);
+    else ensureFile(dest);
+    if (idmapFd !== undefined) {
+      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
+    } else {
+      mountOnto(rootfs, dest, source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+    }
+    // The source's locked flags, from the mount itself where the source may be out of reach.
+    if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, source === op.source && idmapFd === undefined ? op.source : dest), null);
+    finishMount(dest, op);
+  } finally {
+    if (idmapFd !== undefined) libc.close(idmapFd);
+    if (srcFd !== undefined) libc.close(srcFd);
   }
-  // The source's locked flags, from the mount itself where the source may be out of reach.
-  if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, idmapFd !== undefined ? dest : op.source), null);
-  finishMount(dest, op);
 }
 
 function finishMount(dest: string, op: MountOp): void {
@@ -181,8 +185,9 @@ function remountDeferred(deferred: Deferred): void {
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
-  // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
-  const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
+  // The host's hierarchies under /sys/fs/cgroup only: not the copies an earlier bind of /sys made
+  // inside the rootfs (this tmpfs hides them), nor cgroup mounts elsewhere (CRIU's cgroup yard).
+  const hierarchies = hostCgroupHierarchies().filter((h) => isSubpath('/sys/fs/cgroup', h.mountpoint) && !isSubpath(rootfs, h.mountpoint));
   const steps = planCgroupMount(op, { hierarchies, selfCgroup: fs.readFileSync('/proc/self/cgroup', 'utf8'), cgroupNs });
   for (const step of steps) {
     const at = step.name ? path.join(dest, step.name) : dest;
@@ -239,7 +244,7 @@ function createDevice(rootfs: string, d: DeviceNodePlan): void {
 
 function setupDev(plan: InitPlan, ops: MountOp[]): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   const devIsHostBind = ops.some((o) => o.kind === 'bind' && o.destination === '/dev');
   const devices = planDevices(plan.spec.linux?.devices, { userns });
   const configured = new Set((plan.spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
@@ -261,9 +266,17 @@ function isSymlink(p: string): boolean {
   try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
 }
 
+/**
+ * Does the init run in a user namespace, its own or the runtime's (rootless podman runs the
+ * runtime as root of one)? Then devices are bind-mounted and locked mount flags kept.
+ */
+function inUserNs(plan: InitPlan): boolean {
+  return plan.namespaces.has('user') !== 'none' || plan.rootless;
+}
+
 export function setupRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   libc.mount(null, '/', null, planRootPropagation(plan.spec.linux?.rootfsPropagation).before, null);
   // pivot_root refuses a shared parent (or root) mount; the rootfs bound from a private one is private.
   const here = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
@@ -275,7 +288,7 @@ export function setupRootfs(plan: InitPlan): void {
   try {
     for (const op of ops) {
       try {
-        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds);
+        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds, plan.mountSourceFds);
         else if (op.kind === 'cgroup') applyCgroup(rootfs, op, plan.namespaces.has('cgroup') !== 'none');
         else applyFs(rootfs, op, userns, deferred);
       } catch (e) {
