@@ -7,6 +7,7 @@ import type { Spec } from '../spec/types';
 import { containerStatus, deleteContainer } from '../runtime/lifecycle';
 import { RuntimeError, loadRecord, lockContainer, stateDir, type ContainerRecord } from '../runtime/state';
 import * as libc from '../sys/libc';
+import { errnoMessage } from '../sys/errno';
 import { locateCriu } from './locate';
 import { hostCgroupHierarchies, type CgroupHierarchy } from '../linux/mount-info';
 import { isSubpath } from '../linux/paths';
@@ -47,7 +48,12 @@ export function prepareImagePaths(o: { imagePath?: string; parentPath?: string }
   if (path.isAbsolute(o.parentPath)) throw new RuntimeError('--parent-path must be relative');
   const real = path.join(image, o.parentPath);
   let st: fs.Stats;
-  try { st = fs.statSync(real); } catch (e) { throw new RuntimeError(`invalid --parent-path: ${(e as Error).message}`); }
+  try {
+    st = fs.statSync(real);
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    throw new RuntimeError(`invalid --parent-path: stat ${real}: ${errno ? errnoMessage(-errno) : (e as Error).message}`);
+  }
   if (!st.isDirectory()) throw new RuntimeError(`invalid --parent-path: ${real}: not a directory`);
   return { image, parent: o.parentPath };
 }

@@ -19,6 +19,7 @@ import * as libc from '../sys/libc';
 import { hostHierarchies, LAZY_PAGES, openDir } from './checkpoint';
 import { ownCgroupPath, type CgroupHierarchy } from '../linux/mount-info';
 import { locateCriu } from './locate';
+import { criuRootOf } from './criu-root';
 import { bringUpLoopbackOf } from './loopback';
 import { prepareRestoreMountpoints } from './mountpoints';
 import {
@@ -93,7 +94,7 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
     throw e;
   }
   const fds: number[] = [];
-  const criuRoot = path.join(dir, 'criu-root');
+  const criuRoot = criuRootOf(dir);
   let rootMounted = false;
   let cgroups: CgroupManager | undefined;
   let restoredPid = 0;

@@ -174,6 +174,27 @@ if (!isRoot) {
     t.match(none.stderr, /^ocits: restore: .*nothing: not a checkpoint/);
   });
 
+  t.test('ocits: a restore killed half-way is undone by delete --force, the rootfs intact', async (t) => {
+    const rt = RUNTIMES[0];
+    const { b, id } = await counter0(t, rt);
+    const img = imageDir();
+    t.equal(rt.cli(['checkpoint', '--image-path', img, id]).status, 0);
+    const started = path.join(work, 'slow-hook-started');
+    const config = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8'));
+    config.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${started}; sleep 60`] }] };
+    fs.writeFileSync(path.join(b.dir, 'config.json'), JSON.stringify(config));
+    const p = spawn(OCITS, ['--root', root, 'restore', '-d', '--image-path', img, '--bundle', b.dir, id], { stdio: 'ignore', env: ocitsEnv() });
+    const exited = new Promise((resolve) => p.on('exit', resolve));
+    await until(() => fs.existsSync(started), 20000, 'the restore to reach its prestart hook');
+    p.kill('SIGKILL');
+    await exited;
+    t.ok(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(root, id, 'criu-root')), 'the killed restore left its rootfs bind');
+    const del = rt.cli(['delete', '-f', id]);
+    t.equal(del.status, 0, del.stderr);
+    t.same(leftovers(root, b.dir, id), [], 'nothing left');
+    t.ok(fs.existsSync(path.join(b.rootfs, 'bin/busybox')), 'the rootfs is intact');
+  });
+
   async function counter0(t, rt) {
     const data = fs.mkdtempSync(path.join(work, 'data-'));
     const b = makeBundle(['sh', '-c', COUNTER], (c) => { c.mounts.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', 'rw'] }); });
