@@ -40,6 +40,8 @@ export interface CgroupHierarchy {
   name: string;
   fstype: 'cgroup' | 'cgroup2';
   mountpoint: string;
+  /** The hierarchy's directory mounted there (mountinfo root; "/" unless the host itself is nested). */
+  root?: string;
   /** Mount data for a v1 hierarchy: its controllers (e.g. "cpu,cpuacct" or "none,name=systemd"). */
   options: string;
   /** Symlinks to create for co-mounted controllers (e.g. "cpu", "cpuacct"). */
@@ -48,18 +50,33 @@ export interface CgroupHierarchy {
 
 const V1_NON_CONTROLLER = new Set(['rw', 'ro', 'nosuid', 'nodev', 'noexec', 'relatime', 'xattr', 'clone_children', 'noprefix', 'cpuset_v2_mode']);
 
+/**
+ * One entry per hierarchy: a hierarchy mounted again elsewhere (CRIU's cgroup yard,
+ * another tool's mount) would otherwise be mounted twice at the same place (EBUSY).
+ * The mount under /sys/fs/cgroup is preferred.
+ */
 export function cgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] {
+  const all = listCgroupHierarchies(entries);
+  const std = (h: CgroupHierarchy) => h.mountpoint.startsWith('/sys/fs/cgroup/') || h.mountpoint === '/sys/fs/cgroup';
+  const out: CgroupHierarchy[] = [];
+  for (const h of [...all.filter(std), ...all.filter((x) => !std(x))]) {
+    if (!out.some((o) => o.fstype === h.fstype && o.options === h.options)) out.push(h);
+  }
+  return out;
+}
+
+function listCgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] {
   const out: CgroupHierarchy[] = [];
   for (const e of entries) {
     if (e.fstype === 'cgroup2') {
-      out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, options: '', aliases: [] });
+      out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, root: e.root, options: '', aliases: [] });
     } else if (e.fstype === 'cgroup') {
       const words = e.superOptions.split(',').filter((w) => !V1_NON_CONTROLLER.has(w));
       const named = words.find((w) => w.startsWith('name='));
       const controllers = words.filter((w) => !w.startsWith('name='));
       const name = named ? named.slice(5) : controllers.join(',');
       out.push({
-        name, fstype: 'cgroup', mountpoint: e.mountpoint,
+        name, fstype: 'cgroup', mountpoint: e.mountpoint, root: e.root,
         options: named ? `none,${named}` : controllers.join(','),
         aliases: controllers.length > 1 ? controllers : [],
       });
