@@ -16,8 +16,7 @@ import {
   RuntimeError, type ContainerRecord, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
 } from '../runtime/state';
 import * as libc from '../sys/libc';
-import { hostHierarchies, LAZY_PAGES, openDir } from './checkpoint';
-import { ownCgroupPath, type CgroupHierarchy } from '../linux/mount-info';
+import { cgroupBinds, LAZY_PAGES, openDir } from './checkpoint';
 import { locateCriu } from './locate';
 import { criuRootOf } from './criu-root';
 import { bringUpLoopbackOf } from './loopback';
@@ -162,8 +161,7 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
         cg.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
         const cgText = fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8');
         opts.cg_root = cgroupRoots(cgText);
-        const own = (h: CgroupHierarchy) => path.join(h.mountpoint, ownCgroupPath(h, cgText));
-        opts.ext_mnt!.push(...cgroupBindMounts(spec, hostHierarchies(loaded.rootfs, criuRoot), own));
+        opts.ext_mnt!.push(...cgroupBindMounts(spec, cgroupBinds(spec, cgText, loaded.rootfs, criuRoot), true));
       },
       onNotify: (script, pid, received) => {
         if (script === 'setup-namespaces') {
