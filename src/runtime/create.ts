@@ -10,7 +10,7 @@ import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
 import { channelPair, receive, send } from './channel';
 import { planInit, applySocketActivation, type InitPlan } from './init-plan';
-import { prepareIdMaps, writeIdMaps, type IdMapSetup } from './userns-setup';
+import { prepareIdMaps, writeIdMaps, checkRootlessProcess, type IdMapSetup } from './userns-setup';
 import { runInit } from './init-process';
 import { runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
@@ -90,9 +90,10 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
       noPivot: o.noPivot === true, fifoPath: fifo, state,
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
-      setgroupsDenied: idMaps?.denySetgroups === true,
+      setgroupsDenied: idMaps?.denySetgroups === true, rootless: o.rootless,
     });
     applySocketActivation(plan, process.env, process.pid);
+    if (o.rootless) checkRootlessProcess(plan);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
@@ -106,6 +107,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
       created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
       cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
+      rootless: o.rootless === true,
     };
     saveRecord(dir, pending);
     const resources = spec.linux?.resources;

@@ -47,6 +47,9 @@ function fail(fd: number, e: unknown): never {
 export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never {
   try {
     for (const f of runtimeFds) libc.close(f);
+    // Before the process turns non-dumpable: then its /proc files belong to root, and an
+    // unprivileged runtime's init could no longer write its own oom_score_adj (inherited from here on).
+    applyOomScoreAdj(plan.process.identity);
     libc.prctl(PR_SET_DUMPABLE, 0);
     recordRuntimeExe();
     stage1(plan, fd);
@@ -139,7 +142,6 @@ function stage2(plan: InitPlan, fd: number): never {
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
-  applyOomScoreAdj(proc.identity);
   // A filter with SCMP_ACT_NOTIFY is loaded now, so that its listener fd can go to the
   // runtime (which hands it to linux.seccomp.listenerPath) while create still runs.
   let seccompLoaded = false;

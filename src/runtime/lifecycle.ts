@@ -35,6 +35,8 @@ export function containerState(root: string, id: string): State & { rootfs: stri
   return {
     ociVersion: doc.ociVersion, id: doc.id, pid: doc.pid ?? 0, status: doc.status, bundle: doc.bundle,
     rootfs: rec.rootfs, created: rec.created, ...(doc.annotations ? { annotations: doc.annotations } : {}), owner: '',
+    // Beyond runc's fields: tells an engine the container was made without the host's root (no cgroup limits unless delegated).
+    ...(rec.rootless ? { rootless: true } : {}),
   };
 }
 
