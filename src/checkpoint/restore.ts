@@ -9,7 +9,7 @@ import { OCI_VERSION, type State } from '../spec/types';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket } from '../linux/console';
-import { runHooks } from '../runtime/hooks';
+import { hookState, runHooks } from '../runtime/hooks';
 import { deleteContainer } from '../runtime/lifecycle';
 import { waitForExit } from '../runtime/run';
 import {
@@ -145,11 +145,8 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
     opts.inherit_fd.push(...inheritPipes(p.descriptors));
 
     const logPath = path.join(o.workPath ? path.resolve(o.workPath) : p.image, 'restore.log');
-    const stateFor = (status: State['status'], pid: number): State => {
-      const s: State = { ociVersion: OCI_VERSION, id: o.id, status, bundle: loaded.bundle, pid };
-      if (spec.annotations) s.annotations = spec.annotations;
-      return s;
-    };
+    const base: State = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', bundle: loaded.bundle, annotations: spec.annotations };
+    const stateFor = (status: State['status'], pid: number): State => hookState(base, status, pid);
     const cg = cgroups;
     const ownNetns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'network' && !n.path);
     await criuSwrk({ type: 'RESTORE', opts }, {
