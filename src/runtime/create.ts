@@ -12,7 +12,7 @@ import { channelPair, receive, send } from './channel';
 import { planInit, applySocketActivation, type InitPlan } from './init-plan';
 import { prepareIdMaps, writeIdMaps, checkRootlessProcess, type IdMapSetup } from './userns-setup';
 import { runInit } from './init-process';
-import { runHooks, runHooksWarnOnly } from './hooks';
+import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
@@ -111,7 +111,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     };
     saveRecord(dir, pending);
     const resources = spec.linux?.resources;
-    cgroups.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
+    cgroups.apply({ ...resources, devices: containerDeviceRules(spec) });
 
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
     const [parentEnd, childEnd] = channelPair();
@@ -171,7 +171,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           reap1();
           break;
         case 'hooks': {
-          const state: State = { ...plan.state, status: 'creating', pid: initPid };
+          const state = hookState(plan.state, 'creating', initPid);
           try {
             runHooks('prestart', plan.hooks.prestart, state);
             runHooks('createRuntime', plan.hooks.createRuntime, state);

@@ -99,6 +99,11 @@ function openNamespaces(rec: ContainerRecord): ExecChildPlan['namespaces'] {
   return out;
 }
 
+/** The container's user namespace denies setgroups(2) (an unprivileged runtime mapped its own gid). */
+function setgroupsDenied(pid: number): boolean {
+  try { return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny'; } catch { return false; }
+}
+
 export async function execInContainer(o: ExecOptions): Promise<number> {
   const rec = loadRecord(o.root, o.id);
   const status = containerStatus(o.root, rec);
@@ -117,7 +122,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   if (lsm) throw new RuntimeError(lsm);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false, o.warn),
+    process: planProcess({ ...spec, process: proc }, setgroupsDenied(rec.pid), o.warn),
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,
