@@ -169,6 +169,26 @@ if (!isRoot) {
       });
     }
 
+    t.test(`${rt.name}: runc's other flags, on a paused container`, async (t) => {
+      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);
+      await until(() => readInt(counter) >= 3, 10000, 'the counter');
+      t.equal(rt.cli(['pause', id]).status, 0, 'pause');
+      const { img, wk } = dirs();
+      const flags = ['--shell-job', '--file-locks', '--ext-unix-sk', '--auto-dedup', '--manage-cgroups-mode', 'soft', '--empty-ns', 'network'];
+      const ck = rt.cli(['checkpoint', ...flags, '--image-path', img, '--work-path', wk, id]);
+      t.equal(ck.status, 0, ck.stderr);
+      const frozen = readInt(counter);
+      const pidFile = path.join(work, `${id}.pid`);
+      const rs = rt.cli(['restore', '-d', ...flags, '--pid-file', pidFile, '--no-subreaper', '--no-pivot',
+        '--image-path', img, '--work-path', wk, '--bundle', b.dir, id]);
+      t.equal(rs.status, 0, rs.stderr);
+      const st = stateOf(rt, id);
+      t.equal(st?.status, 'running', 'a paused container comes back running');
+      t.equal(Number(fs.readFileSync(pidFile, 'utf8')), st?.pid, '--pid-file holds the restored pid');
+      await until(() => readInt(counter) > frozen, 10000, 'the restored counter');
+      t.ok(readInt(counter) > frozen, `counting on from ${frozen}`);
+    });
+
     t.test(`${rt.name}: what CRIU here cannot do fails with runc's messages, the container left running`, async (t) => {
       const { id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);
       await until(() => readInt(counter) >= 2, 10000, 'the counter');
