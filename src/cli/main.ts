@@ -6,6 +6,8 @@ import { defaultRoot, checkOwnRoot, isRootless, runningInUserNs } from '../runti
 import { OCI_VERSION } from '../spec/types';
 
 const VERSION = '0.1.0';
+/** runc exec's status when the process could not be started. */
+const EXEC_FAILURE = 255;
 
 interface Globals { root: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
 
@@ -20,15 +22,18 @@ function rootless(g: Globals): boolean {
   return isRootless(g.rootless, euid(), runningInUserNs());
 }
 
-/** Runs a command body; any error becomes "ocits: <op>: <reason>" and exit status 1. */
-function action<A extends unknown[]>(op: string, body: (...args: A) => void | number | Promise<void | number>) {
+/**
+ * Runs a command body; any error becomes "ocits: <op>: <reason>" and exit status 1
+ * (`failure`: exec's is 255 as runc's, so that it differs from the process's own 1).
+ */
+function action<A extends unknown[]>(op: string, body: (...args: A) => void | number | Promise<void | number>, failure = 1) {
   return async (...args: A) => {
     try {
       const r = await body(...args);
       process.exitCode = typeof r === 'number' ? r : 0;
     } catch (e) {
       logError(`${op}: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
+      process.exitCode = failure;
     }
   };
 }
@@ -123,7 +128,7 @@ export function buildProgram(): Command {
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
         apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
-    }));
+    }, EXEC_FAILURE));
 
   program.command('start').description('start a created container').argument('<id>')
     .action(action('start', (id: string, _o: unknown, cmd: Command) => {

@@ -124,7 +124,7 @@ function stage2(plan: InitPlan, fd: number): never {
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
   if (mountNs === 'new') finishRootfs(plan);
-  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.consoleSize ?? plan.spec.process?.consoleSize);
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);

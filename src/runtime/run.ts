@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as libc from '../sys/libc';
-import { relayTerminal, type TerminalRelay } from './terminal-relay';
+import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
 import { createContainer, type CreateOptions } from './create';
 import { deleteContainer, startContainer } from './lifecycle';
 
@@ -37,7 +37,7 @@ export async function runContainer(o: RunOptions): Promise<number> {
   }
   let record;
   try {
-    ({ record } = createContainer({ ...o, consoleSocketFd }));
+    ({ record } = createContainer({ ...o, consoleSocketFd, consoleSize: ours !== undefined ? ownTerminalSize() : undefined }));
     if (ours !== undefined) relay = relayTerminal(libc.recvFd(ours).fd);
   } finally {
     if (ours !== undefined) libc.close(ours);
