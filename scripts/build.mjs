@@ -12,6 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 if (existsSync(join(root, 'scripts/gen-validators.mjs'))) run(process.execPath, ['scripts/gen-validators.mjs']);
+run(process.execPath, ['scripts/gen-criu-rpc.mjs']);
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
 const bundle = (entry, outfile) => esbuild.build({
   entryPoints: [join(root, entry)],

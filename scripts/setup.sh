@@ -6,7 +6,9 @@
 # - podman with conmon, containerd (with its runc shim and ctr): the engines
 #   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty;
 # - python3: test peers (console socket receiver, seccomp agent, socket
-#   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp.
+#   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp;
+# - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
+#   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests.
 # Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
 # the engine tests run rootful with the overlay driver).
 set -euo pipefail
@@ -22,6 +24,10 @@ packages=(
   bsdutils
   python3
   libseccomp2
+  iptables
+  iproute2
+  tar
+  gzip
 )
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

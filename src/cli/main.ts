@@ -2,6 +2,7 @@
 // runtime library. Errors: one line on stderr, exit status 1.
 import { Command, Option } from 'commander';
 import { configureLog, logError, logWarn } from './log';
+import { registerCheckpointCommands } from './checkpoint';
 import { defaultRoot, checkOwnRoot, isRootless, runningInUserNs } from '../runtime/state-root';
 import { OCI_VERSION } from '../spec/types';
 
@@ -9,7 +10,7 @@ const VERSION = '0.1.0';
 /** runc exec's status when the process could not be started. */
 const EXEC_FAILURE = 255;
 
-interface Globals { root: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
+interface Globals { root: string; criu?: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
 
 function globals(cmd: Command): Globals {
   return cmd.optsWithGlobals() as unknown as Globals;
@@ -55,7 +56,7 @@ export function buildProgram(): Command {
     .option('--debug', 'debug logging')
     .option('--systemd-cgroup', 'use the systemd cgroup path form slice:prefix:name')
     .addOption(new Option('--rootless <mode>', 'manage as an unprivileged user (cgroups only when delegated)').choices(['true', 'false', 'auto']).default('auto'))
-    .option('--criu <path>', 'accepted for runc compatibility')
+    .option('--criu <path>', 'path to the criu binary (checkpoint, restore)')
     .version(`ocits version ${VERSION}\nspec: ${OCI_VERSION}`, '-v, --version')
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ocits: ${s.slice(7)}` : s) })
@@ -124,7 +125,7 @@ export function buildProgram(): Command {
         root: globals(cmd).root, id, args: command, processFile: o.process as string | undefined, tty: o.tty === true,
         consoleSocket: o.consoleSocket as string | undefined, detach: o.detach === true, pidFile: o.pidFile as string | undefined,
         cwd: o.cwd as string | undefined, env: o.env as string[], user: o.user as string | undefined,
-        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === true,
+        additionalGids: o.additionalGids as number[], caps: o.cap as string[], noNewPrivs: o.newPrivs === false, // commander reads --no-X as X=false
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
         apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
@@ -170,9 +171,11 @@ export function buildProgram(): Command {
     }));
 
   program.command('features').description('print the features document (JSON)')
-    .action(action('features', () => {
+    .action(action('features', async (_o: unknown, cmd: Command) => {
       const { featuresDocument } = require('../runtime/features') as typeof import('../runtime/features');
-      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny()), null, 2) + '\n');
+      const { checkpointAnnotations } = require('../checkpoint/features') as typeof import('../checkpoint/features');
+      const checkpoint = await checkpointAnnotations(globals(cmd).criu);
+      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny(), checkpoint), null, 2) + '\n');
     }));
 
   program.command('ps').description("list the container's processes").argument('<id>').argument('[ps-args...]')
@@ -208,6 +211,7 @@ export function buildProgram(): Command {
         (line) => process.stdout.write(line + '\n'));
     }));
 
+  registerCheckpointCommands(program, action, globals);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { applyRlimits } from '../linux/identity';
 import { attachTerminal } from '../linux/console';
 import { execUserProcess, isExecutable } from './init-process';
 import type { SeccompPlan } from '../linux/seccomp-plan';
+import { recordRuntimeExe } from '../linux/exe-guard';
 
 const PR_SET_DUMPABLE = 4;
 
@@ -33,6 +34,7 @@ export function runExecChild(plan: ExecChildPlan, fd: number, runtimeFds: number
     for (const f of runtimeFds) libc.close(f);
     // Before joining anything: no /proc/PID/exe or /proc/PID/fd way back to the host's node binary.
     libc.prctl(PR_SET_DUMPABLE, 0);
+    recordRuntimeExe();
     send(fd, { type: 'stage1' });
     const go = receive(fd);
     if (!go || go.type !== 'go') libc.exit_(1);

@@ -8,6 +8,7 @@ import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
+import { capNumber } from '../linux/capabilities';
 import { cgroupManagerFromPaths, parseSubCgroupFlag, type SubCgroupRequest } from '../cgroups';
 import { channelPair, receive, send } from './channel';
 import { planProcess } from './init-plan';
@@ -73,6 +74,7 @@ export function execProcess(base: Process, o: ExecOptions): Process {
     p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
   }
   if (o.additionalGids.length) p.user = { ...p.user, additionalGids: o.additionalGids };
+  for (const c of o.caps) if (capNumber(c) === undefined) throw new RuntimeError(`--cap ${c}: unknown capability`);
   if (o.caps.length && p.capabilities) {
     const add = (list?: string[]) => [...new Set([...(list ?? []), ...o.caps])];
     p.capabilities = {

@@ -6,7 +6,8 @@ import { ALL_CAPS } from '../linux/capabilities';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { OCI_VERSION } from '../spec/types';
 
-export function featuresDocument(seccomp?: object): object {
+/** `checkpoint`: the annotations src/checkpoint/features.ts reports about CRIU. */
+export function featuresDocument(seccomp?: object, checkpoint?: Record<string, string>): object {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -25,6 +26,7 @@ export function featuresDocument(seccomp?: object): object {
     annotations: {
       'org.opencontainers.ocits.version': '0.1.0',
       'org.opencontainers.ocits.checkpoint.enabled': 'false',
+      ...checkpoint,
     },
   };
 }

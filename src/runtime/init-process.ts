@@ -17,9 +17,11 @@ import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
+import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
 import { bringUpLoopback } from '../linux/loopback';
 
 const PR_SET_DUMPABLE = 4;
@@ -45,6 +47,7 @@ export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never
   try {
     for (const f of runtimeFds) libc.close(f);
     libc.prctl(PR_SET_DUMPABLE, 0);
+    recordRuntimeExe();
     stage1(plan, fd);
   } catch (e) {
     fail(fd, e);
@@ -123,8 +126,10 @@ function stage2(plan: InitPlan, fd: number): never {
   }
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
-  if (mountNs === 'new') finishRootfs(plan);
+  if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
   if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.consoleSize ?? plan.spec.process?.consoleSize);
+  // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
+  else libc.setsid();
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
@@ -178,6 +183,8 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   const inCwd = tryChdir(proc.cwd);
   applyIdentity(proc.identity);
   if (!inCwd) libc.chdir(proc.cwd);
+  verifyCwd(proc.cwd);
+  refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
   return libc.execve(exe, proc.args, proc.env);
 }

@@ -179,6 +179,13 @@ export function pivotRoot(newRoot: string, putOld: string): void {
 
 export function chroot(path: string): void { check('chroot', path, fn('chroot', 'int chroot(const char *path)')(path)); }
 export function chdir(path: string): void { check('chdir', path, fn('chdir', 'int chdir(const char *path)')(path)); }
+/** getcwd(3): glibc fails with ENOENT when the cwd is unreachable from the root. */
+export function getcwd(): string {
+  const buf = Buffer.alloc(4097);
+  const r = fn('getcwd', 'void *getcwd(void *buf, size_t size)')(buf, buf.length);
+  if (r === null) throw new SysError('getcwd', errno(), undefined);
+  return buf.toString('utf8', 0, buf.indexOf(0));
+}
 export function fchdir(fd: number): void { check('fchdir', undefined, fn('fchdir', 'int fchdir(int fd)')(fd)); }
 
 /** mount_setattr(2) with struct mount_attr {attr_set, attr_clr, propagation, userns_fd}. */
