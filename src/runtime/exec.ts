@@ -19,6 +19,7 @@ import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
 import { openPidFile } from './pid-file';
+import { debug } from './debug';
 import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
 import { RuntimeError, loadRecord, stateDir, type ContainerRecord } from './state';
 
@@ -121,7 +122,8 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const relayed = proc.terminal && !o.consoleSocket;
   if (relayed && o.detach) throw new RuntimeError('cannot allocate a tty for a detached process without --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false, o.warn),
+    // The container's own capabilities were warned about by create: once is enough.
+    process: planProcess({ ...spec, process: proc }, false, o.processFile || o.caps.length ? o.warn : undefined),
     namespaces: [],
     preserveFds: o.preserveFds,
     consoleSize: (relayed ? ownTerminalSize() : undefined) ?? proc.consoleSize,
@@ -135,6 +137,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const pidFile = o.pidFile ? openPidFile(o.pidFile) : undefined;
   try {
     plan.namespaces = openNamespaces(rec);
+    debug(() => `exec ${o.id}: joins ${plan.namespaces.map((n) => n.path).join(', ') || 'no namespace'}, runs ${JSON.stringify(proc.args)} as ${proc.user.uid}:${proc.user.gid}`);
     if (proc.terminal && o.consoleSocket) plan.consoleSocketFd = connectConsoleSocket(o.consoleSocket);
     if (relayed) [ours, plan.consoleSocketFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -149,6 +152,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       libc.close(parentEnd);
     }
     if (ours !== undefined) relay = relayTerminal(receiveMaster(ours));
+    debug(`exec ${o.id}: process pid ${execPid}${relay ? ', relaying its terminal' : ''}`);
     pidFile?.commit(execPid);
   } catch (e) {
     pidFile?.abort();
@@ -161,6 +165,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   }
   if (o.detach) return 0;
   const exitStatus = await waitForExit(execPid);
+  debug(`exec ${o.id}: process exited, status ${exitStatus}`);
   if (relay) await relay.finish();
   return exitStatus;
 }
@@ -185,6 +190,7 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
+        debug(() => `exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;

@@ -18,6 +18,7 @@ function inTerminal(cmd, input = '') {
     { stdio: ['pipe', 'pipe', 'inherit'], env: ocitsEnv() });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
+  p.on('error', (e) => { out += `script failed: ${e.message}`; });
   p.stdin.write(input);
   return new Promise((resolve) => p.on('close', () => { p.stdin.destroy(); resolve(out.replace(/\r/g, '')); }));
 }
