@@ -40,6 +40,8 @@ export interface CgroupHierarchy {
   name: string;
   fstype: 'cgroup' | 'cgroup2';
   mountpoint: string;
+  /** The hierarchy's directory mounted there (mountinfo root; "/" unless the host itself is nested). */
+  root?: string;
   /** Mount data for a v1 hierarchy: its controllers (e.g. "cpu,cpuacct" or "none,name=systemd"). */
   options: string;
   /** Symlinks to create for co-mounted controllers (e.g. "cpu", "cpuacct"). */
@@ -52,14 +54,14 @@ export function cgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] 
   const out: CgroupHierarchy[] = [];
   for (const e of entries) {
     if (e.fstype === 'cgroup2') {
-      out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, options: '', aliases: [] });
+      out.push({ name: e.mountpoint.split('/').pop() || 'unified', fstype: 'cgroup2', mountpoint: e.mountpoint, root: e.root, options: '', aliases: [] });
     } else if (e.fstype === 'cgroup') {
       const words = e.superOptions.split(',').filter((w) => !V1_NON_CONTROLLER.has(w));
       const named = words.find((w) => w.startsWith('name='));
       const controllers = words.filter((w) => !w.startsWith('name='));
       const name = named ? named.slice(5) : controllers.join(',');
       out.push({
-        name, fstype: 'cgroup', mountpoint: e.mountpoint,
+        name, fstype: 'cgroup', mountpoint: e.mountpoint, root: e.root,
         options: named ? `none,${named}` : controllers.join(','),
         aliases: controllers.length > 1 ? controllers : [],
       });

@@ -14,7 +14,8 @@ import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, 
 import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
 import { sysctlPath } from './sysctl-policy';
 import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
-import { lockedFlagsFromStatvfs, hostCgroupHierarchies, ownCgroupPath, parseMountInfo } from './mount-info';
+import { lockedFlagsFromStatvfs, hostCgroupHierarchies, parseMountInfo } from './mount-info';
+import { planCgroupMount, type CgroupStep } from './cgroup-mount';
 import { planRootPropagation, mountsToPrivatize } from './root-propagation';
 
 const O_PATH = 0x200000, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000, O_DIRECTORY = 0x10000, O_RDONLY = 0;
@@ -138,11 +139,27 @@ function finishMount(dest: string, op: MountOp): void {
   if (op.recAttrSet || op.recAttrClr) libc.mountSetattr(-100, dest, 0x8000 /* AT_RECURSIVE */, op.recAttrSet, op.recAttrClr);
 }
 
-function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolean): void {
-  const dest = guardedDestination(rootfs, op, op.type, null);
-  ensureDir(dest);
+/** The mode of an existing directory (runc gives a tmpfs mounted over it that mode), else null. */
+function priorDirMode(p: string): number | null {
   try {
-    mountOnto(rootfs, dest, op.source, op.type, op.flags, op.data || null);
+    const st = fs.statSync(p);
+    return st.isDirectory() ? st.mode & 0o7777 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Read-only bind remounts made once every mount point and device exists (runc: /dev and tmpfs are mounted rw first). */
+type Deferred = { fd: number; flags: number }[];
+
+function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolean, deferred: Deferred): void {
+  const dest = guardedDestination(rootfs, op, op.type, null);
+  const prior = op.type === 'tmpfs' ? priorDirMode(dest) : null;
+  ensureDir(dest);
+  const later = (op.type === 'tmpfs' || op.destination === '/dev') && (op.flags & MS_RDONLY) !== 0;
+  const flags = later ? op.flags & ~MS_RDONLY : op.flags;
+  try {
+    mountOnto(rootfs, dest, op.source, op.type, flags, op.data || null);
   } catch (e) {
     // sysfs needs a network namespace owned by the container's user namespace; else bind the host's.
     if (op.type !== 'sysfs' || !userns || (e as SysError).code !== 'EPERM') throw e;
@@ -150,39 +167,60 @@ function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolea
     const locked = lockedFlagsFromStatvfs(libc.statvfsFlags('/sys'));
     libc.mount(null, dest, null, MS_BIND | MS_REMOUNT | MS_REC | op.flags | locked, null);
   }
+  if (prior !== null) fs.chmodSync(dest, prior);
   finishMount(dest, op);
+  if (later) deferred.push({ fd: libc.open(dest, O_PATH | O_CLOEXEC | O_NOFOLLOW), flags: op.flags | MS_BIND | MS_REMOUNT });
 }
 
-/** cgroup mounts: cgroup2 as is; v1 as a tmpfs with one cgroup mount per host hierarchy. */
+function remountDeferred(deferred: Deferred): void {
+  for (const d of deferred) libc.mount(null, `/proc/self/fd/${d.fd}`, null, d.flags, null);
+}
+
+/** cgroup mounts, shaped as runc's (cgroup-mount.ts). */
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
   // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
   const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
-  const selfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8');
-  const ro = op.readonly ? MS_RDONLY : 0;
-  const base = op.flags & ~MS_RDONLY;
-  if (op.type === 'cgroup2' || hierarchies.every((h) => h.fstype === 'cgroup2')) {
-    mountOnto(rootfs, dest, 'cgroup2', 'cgroup2', op.flags, null);
-    return;
-  }
-  mountOnto(rootfs, dest, 'tmpfs', 'tmpfs', base | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=755');
-  for (const h of hierarchies) {
-    const sub = path.join(dest, h.name);
-    ensureDir(sub);
-    if (cgroupNs) libc.mount(h.fstype, sub, h.fstype, base | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, h.fstype === 'cgroup' ? h.options : null);
+  const steps = planCgroupMount(op, { hierarchies, selfCgroup: fs.readFileSync('/proc/self/cgroup', 'utf8'), cgroupNs });
+  for (const step of steps) {
+    const at = step.name ? path.join(dest, step.name) : dest;
+    if (step.kind === 'symlink') {
+      if (!isSymlink(at) && !fs.existsSync(at)) fs.symlinkSync(step.target, at);
+      continue;
+    }
+    const prior = step.kind === 'tmpfs' ? priorDirMode(at) : null;
+    ensureDir(at);
+    if (step.kind === 'tmpfs') mountOnto(rootfs, at, 'tmpfs', 'tmpfs', step.flags, step.data);
+    else if (step.kind === 'bind') cgroupBind(rootfs, op, at, step);
     else {
-      // No cgroup namespace: only the container's own cgroup is shown, as with runc.
-      const own = path.join(h.mountpoint, ownCgroupPath(h, selfCgroup));
-      libc.mount(own, sub, null, MS_BIND | MS_REC, null);
-      libc.mount(null, sub, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+      try {
+        // A v1 hierarchy being set up or torn down elsewhere makes the kernel answer EBUSY/ENOENT for a moment.
+        retrying(['EBUSY', 'ENOENT'], 3, () => mountOnto(rootfs, at, step.source, step.fstype, step.flags, step.data));
+      } catch (e) {
+        const code = (e as SysError).code;
+        if (!step.fallback || (code !== 'EPERM' && code !== 'EBUSY')) throw e;
+        cgroupBind(rootfs, op, at, step.fallback);
+      }
     }
-    for (const alias of h.aliases) {
-      const link = path.join(dest, alias);
-      if (!fs.existsSync(link)) fs.symlinkSync(h.name, link);
+    if (prior !== null) fs.chmodSync(at, prior);
+    for (const p of op.propagation) libc.mount(null, at, null, p, null);
+  }
+}
+
+function retrying(codes: string[], tries: number, f: () => void): void {
+  for (let i = 1; ; i++) {
+    try {
+      return f();
+    } catch (e) {
+      if (i >= tries || !codes.includes((e as SysError).code)) throw e;
     }
   }
-  if (ro) libc.mount(null, dest, null, MS_REMOUNT | MS_RDONLY | base | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=755');
+}
+
+function cgroupBind(rootfs: string, op: CgroupMountOp, at: string, step: CgroupStep & { kind: 'bind' }): void {
+  mountOnto(rootfs, at, step.source, null, MS_BIND | MS_REC, null);
+  if (step.remount !== null) libc.mount(null, at, null, remountFlags(op, step.remount, step.source), null);
 }
 
 function createDevice(rootfs: string, d: DeviceNodePlan): void {
@@ -232,19 +270,22 @@ export function setupRootfs(plan: InitPlan): void {
   libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null);
   const ops = planMounts(plan.spec.mounts, { rootfs, userns, bundle: plan.bundle });
   const oldUmask = libc.umask(0);
+  const deferred: Deferred = [];
   try {
     for (const op of ops) {
       try {
         if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds);
         else if (op.kind === 'cgroup') applyCgroup(rootfs, op, plan.namespaces.has('cgroup') !== 'none');
-        else applyFs(rootfs, op, userns);
+        else applyFs(rootfs, op, userns, deferred);
       } catch (e) {
         throw describe(op, e);
       }
     }
     setupDev(plan, ops);
+    remountDeferred(deferred);
   } finally {
     libc.umask(oldUmask);
+    for (const d of deferred) libc.close(d.fd);
   }
 }
 

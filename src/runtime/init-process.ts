@@ -64,10 +64,9 @@ function stage1(plan: InitPlan, fd: number): never {
   send(fd, { type: 'stage1' });
   expect(fd, 'go');
   if (reopen) libc.prctl(PR_SET_DUMPABLE, 0);
-  if (ns.newUser) {
-    if (isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
-    if (isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);
-  }
+  // The gid only after the other namespaces are made, as runc: the new IPC namespace's
+  // /dev/mqueue then belongs to the caller's (usually unmapped) group, as with runc.
+  if (ns.newUser && isMapped(plan.uidMappings, 0)) libc.setresuid(0, 0, 0);
   // Open every namespace to join before joining any (their paths are host paths).
   const toJoin = ns.join.map((j) => {
     try {
@@ -81,6 +80,7 @@ function stage1(plan: InitPlan, fd: number): never {
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
+  if (ns.newUser && isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
   if (ns.has('network') === 'new') bringUpLoopback();
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();

@@ -219,3 +219,30 @@ t.test('an unknown sysctl fails create cleanly', async (t) => {
   t.match(r.stderr, /^ocits: .*net\.ipv4\.no_such_knob.*\n$/);
   t.same(f.leftovers(), []);
 });
+
+t.test('a read-only /dev tmpfs with /dev/pts and /dev/shm on it: mount points first, read-only last (as runc)', async (t) => {
+  const script = 'grep -E " /dev | /dev/pts | /dev/shm " /proc/self/mountinfo; ls /dev/null /dev/ptmx /dev/pts/ptmx /dev/fd >/dev/null && echo devices-ok; touch /dev/x 2>/dev/null || echo dev-read-only; touch /dev/shm/x && echo shm-writable';
+  const f = fixture(t, root, ['sh', '-c', script], (c) => {
+    c.mounts.find((m) => m.destination === '/dev').options.push('ro');
+    for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_DAC_OVERRIDE');
+  });
+  const r = f.run();
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^devices-ok\ndev-read-only\nshm-writable$/m, 'devices made, /dev read-only, its submounts as asked');
+  const dev = mountLine(r.stdout, '/dev');
+  t.ok(dev[5].split(',').includes('ro'), '/dev is mounted read-only');
+  t.equal(dev[dev.indexOf('-') + 3].split(',')[0], 'rw', 'as a read-only bind remount (the superblock stays rw, as with runc)');
+  t.same(f.leftovers(), []);
+});
+
+t.test("a tmpfs over an existing directory takes that directory's mode (as runc)", async (t) => {
+  const f = fixture(t, root, ['stat', '-c', '%a %n', '/made', '/old', '/old-mode'], (c) => {
+    c.mounts.push({ destination: '/made', type: 'tmpfs', source: 'tmpfs', options: ['mode=1770'] });
+    c.mounts.push({ destination: '/old', type: 'tmpfs', source: 'tmpfs' });
+    c.mounts.push({ destination: '/old-mode', type: 'tmpfs', source: 'tmpfs', options: ['mode=1777'] });
+  });
+  for (const d of ['old', 'old-mode']) { fs.mkdirSync(path.join(f.b.rootfs, d)); fs.chmodSync(path.join(f.b.rootfs, d), 0o710); }
+  const r = f.run();
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, '1770 /made\n710 /old\n710 /old-mode\n');
+});

@@ -122,8 +122,7 @@ for (const [value, want] of Object.entries(ROOT_PROPAGATION)) {
 }
 
 // The CRI plugin's configs for Kubernetes Bidirectional, HostToContainer and None mount propagation.
-const CORPUS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../../shared/corpus/cri');
-const corpusDir = fs.existsSync(CORPUS) ? CORPUS : '/work/shared/corpus/cri';
+const corpusDir = path.join(process.env.OCITS_CORPUS ?? '/work/shared/corpus', 'cri');
 for (const [name, tag] of [['mount-propagation-bidirectional', 'shared'], ['mount-propagation-host-to-container', 'master'], ['mount-propagation-private', null]]) {
   for (const rt of RUNTIMES) {
     t.test(`${rt.name}: CRI ${name}.json starts, the volume is ${tag ?? 'private'}`, async (t) => {
