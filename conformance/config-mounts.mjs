@@ -87,7 +87,8 @@ const FLAG_OPTIONS = {
   noexec: [['noexec'], (m) => m.opts.includes('noexec'), 'noexec'],
   noiversion: [['noiversion'], () => true, 'accepted'],
   nolazytime: [['lazytime', 'nolazytime'], (m) => !m.superOpts.includes('lazytime'), 'clears lazytime'],
-  norelatime: [['norelatime'], () => true, 'accepted'],
+  // Clearing MS_RELATIME (the kernel's default mode) is seen only as not undoing another mode.
+  norelatime: [['noatime', 'norelatime'], (m) => m.opts.includes('noatime'), 'leaves noatime as it is'],
   nostrictatime: [['strictatime', 'nostrictatime'], (m) => m.opts.includes('relatime'), 'back to the relatime default'],
   nosuid: [['nosuid'], (m) => m.opts.includes('nosuid'), 'nosuid'],
   relatime: [['relatime'], (m) => m.opts.includes('relatime'), 'relatime'],
@@ -180,7 +181,8 @@ const RECURSIVE = {
   rnodiratime: (m) => m.opts.includes('nodiratime'),
   rdiratime: (m) => !m.opts.includes('nodiratime'),
   rrelatime: (m) => m.opts.includes('relatime'),
-  rnorelatime: () => true,
+  // MOUNT_ATTR_RELATIME is 0: clearing it must not undo another mode (options below add rstrictatime first).
+  rnorelatime: (m) => !m.opts.includes('relatime') && !m.opts.includes('noatime'),
   rstrictatime: (m) => !m.opts.includes('relatime') && !m.opts.includes('noatime'),
   rnostrictatime: (m) => m.opts.includes('relatime'),
   rnosymfollow: (m) => m.opts.includes('nosymfollow'),
@@ -190,7 +192,8 @@ const RECURSIVE = {
 clause('config.md Linux mount options: runtimes SHOULD implement the recursive options (rro, rnosuid, rnodev, rnoexec, ... rsymfollow), applied to submounts too', async (t) => {
   const dir = hostTree(t);
   for (const [o, pred] of Object.entries(RECURSIVE)) {
-    const { r, at } = mountsOf(t, (cfg) => { cfg.mounts.push({ destination: '/r', type: 'none', source: dir, options: ['rbind', o] }); });
+    const opts = o === 'rnorelatime' ? ['rbind', 'rstrictatime', o] : ['rbind', o];
+    const { r, at } = mountsOf(t, (cfg) => { cfg.mounts.push({ destination: '/r', type: 'none', source: dir, options: opts }); });
     const sub = at('/r/sub');
     t.ok(r.status === 0 && sub && pred(sub), `${o} on the submount (${sub ? sub.opts : r.stderr.trim()})`);
   }

@@ -50,7 +50,22 @@ export interface CgroupHierarchy {
 
 const V1_NON_CONTROLLER = new Set(['rw', 'ro', 'nosuid', 'nodev', 'noexec', 'relatime', 'xattr', 'clone_children', 'noprefix', 'cpuset_v2_mode']);
 
+/**
+ * One entry per hierarchy: a hierarchy mounted again elsewhere (CRIU's cgroup yard,
+ * another tool's mount) would otherwise be mounted twice at the same place (EBUSY).
+ * The mount under /sys/fs/cgroup is preferred.
+ */
 export function cgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] {
+  const all = listCgroupHierarchies(entries);
+  const std = (h: CgroupHierarchy) => h.mountpoint.startsWith('/sys/fs/cgroup/') || h.mountpoint === '/sys/fs/cgroup';
+  const out: CgroupHierarchy[] = [];
+  for (const h of [...all.filter(std), ...all.filter((x) => !std(x))]) {
+    if (!out.some((o) => o.fstype === h.fstype && o.options === h.options)) out.push(h);
+  }
+  return out;
+}
+
+function listCgroupHierarchies(entries: MountInfoEntry[]): CgroupHierarchy[] {
   const out: CgroupHierarchy[] = [];
   for (const e of entries) {
     if (e.fstype === 'cgroup2') {

@@ -17,6 +17,7 @@ import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
+import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
@@ -99,6 +100,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
+    plan.mountSources = mountSourceRequests(plan);
     const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
@@ -181,6 +183,9 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           send(fd, { type: 'ok', pid: initPid });
           break;
         }
+        case 'mount-sources':
+          sendMountSources(stage1, plan.mountSources ?? [], fd);
+          break;
         case 'seccomp-notify':
           sendToSeccompListener(plan, libc.recvFd(fd).fd, initPid);
           break;
