@@ -185,8 +185,9 @@ function remountDeferred(deferred: Deferred): void {
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
-  // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
-  const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
+  // The host's hierarchies under /sys/fs/cgroup only: not the copies an earlier bind of /sys made
+  // inside the rootfs (this tmpfs hides them), nor cgroup mounts elsewhere (CRIU's cgroup yard).
+  const hierarchies = hostCgroupHierarchies().filter((h) => isSubpath('/sys/fs/cgroup', h.mountpoint) && !isSubpath(rootfs, h.mountpoint));
   const steps = planCgroupMount(op, { hierarchies, selfCgroup: fs.readFileSync('/proc/self/cgroup', 'utf8'), cgroupNs });
   for (const step of steps) {
     const at = step.name ? path.join(dest, step.name) : dest;
@@ -243,7 +244,7 @@ function createDevice(rootfs: string, d: DeviceNodePlan): void {
 
 function setupDev(plan: InitPlan, ops: MountOp[]): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   const devIsHostBind = ops.some((o) => o.kind === 'bind' && o.destination === '/dev');
   const devices = planDevices(plan.spec.linux?.devices, { userns });
   const configured = new Set((plan.spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
@@ -265,9 +266,17 @@ function isSymlink(p: string): boolean {
   try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
 }
 
+/**
+ * Does the init run in a user namespace, its own or the runtime's (rootless podman runs the
+ * runtime as root of one)? Then devices are bind-mounted and locked mount flags kept.
+ */
+function inUserNs(plan: InitPlan): boolean {
+  return plan.namespaces.has('user') !== 'none' || plan.rootless;
+}
+
 export function setupRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   libc.mount(null, '/', null, planRootPropagation(plan.spec.linux?.rootfsPropagation).before, null);
   // pivot_root refuses a shared parent (or root) mount; the rootfs bound from a private one is private.
   const here = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));

@@ -5,7 +5,7 @@ import * as libc from '../sys/libc';
 import { SysError } from '../sys/errno';
 import { parseSignal } from '../linux/signals';
 import { cgroupManagerFromPaths } from '../cgroups';
-import { runHooksWarnOnly } from './hooks';
+import { hookState, runHooksWarnOnly } from './hooks';
 import {
   RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
   lockContainer, stateDir, stateDocument,
@@ -34,6 +34,8 @@ export function containerState(root: string, id: string): State & { rootfs: stri
   return {
     ociVersion: doc.ociVersion, id: doc.id, pid: doc.pid ?? 0, status: doc.status, bundle: doc.bundle,
     rootfs: rec.rootfs, created: rec.created, ...(doc.annotations ? { annotations: doc.annotations } : {}), owner: '',
+    // Beyond runc's fields: tells an engine the container was made without the host's root (no cgroup limits unless delegated).
+    ...(rec.rootless ? { rootless: true } : {}),
   };
 }
 
@@ -79,7 +81,7 @@ export function startContainer(root: string, id: string): void {
     return rec;
   });
   // The spec: a failing poststart hook is logged, and the others still run.
-  for (const w of runHooksWarnOnly('poststart', rec.hooks.poststart, stateDocument(rec, 'running'))) {
+  for (const w of runHooksWarnOnly('poststart', rec.hooks.poststart, hookState(stateDocument(rec, 'running'), 'created', rec.pid))) {
     process.stderr.write(`ocits: warning: ${w}\n`);
   }
 }
