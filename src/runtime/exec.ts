@@ -102,6 +102,11 @@ function openNamespaces(rec: ContainerRecord): ExecChildPlan['namespaces'] {
   return out;
 }
 
+/** The container's user namespace denies setgroups(2) (an unprivileged runtime mapped its own gid). */
+function setgroupsDenied(pid: number): boolean {
+  try { return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny'; } catch { return false; }
+}
+
 export async function execInContainer(o: ExecOptions): Promise<number> {
   const rec = loadRecord(o.root, o.id);
   const status = containerStatus(o.root, rec);
@@ -123,7 +128,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   if (relayed && o.detach) throw new RuntimeError('cannot allocate a tty for a detached process without --console-socket');
   const plan: ExecChildPlan = {
     // The container's own capabilities were warned about by create: once is enough.
-    process: planProcess({ ...spec, process: proc }, false, o.processFile || o.caps.length ? o.warn : undefined),
+    process: planProcess({ ...spec, process: proc }, setgroupsDenied(rec.pid), o.processFile || o.caps.length ? o.warn : undefined),
     namespaces: [],
     preserveFds: o.preserveFds,
     consoleSize: (relayed ? ownTerminalSize() : undefined) ?? proc.consoleSize,

@@ -37,8 +37,13 @@ function runtimes(root, rroot) {
   ];
 }
 
+/** The number in a file the container rewrites (`echo $i > file`): read again while caught truncated. */
 const readInt = (file) => {
-  try { const n = parseInt(fs.readFileSync(file, 'utf8'), 10); return Number.isNaN(n) ? null : n; } catch { return null; }
+  for (let i = 0; i < 100; i++) {
+    try { const n = parseInt(fs.readFileSync(file, 'utf8'), 10); if (!Number.isNaN(n)) return n; } catch { return null; }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
+  return null;
 };
 const stateOf = (rt, id) => {
   const r = rt.cli(['state', id]);

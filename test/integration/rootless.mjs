@@ -103,6 +103,10 @@ t.test('create, state, list, start, kill, delete as the user', async (t) => {
   t.match(cli('list').stdout, new RegExp(`^${id}\\s+${created.pid}\\s+created\\s+${b.dir.replace(/[/.]/g, '\\$&')}\\s+\\S+\\s+${user.name}$`, 'm'), 'list shows the user as owner');
   t.equal(cli('start', id).status, 0);
   t.equal(JSON.parse(cli('state', id).stdout).status, 'running');
+  const ex = cli('exec', id, 'sh', '-c', 'id -u; cat /proc/self/setgroups; cat /proc/1/cmdline');
+  t.equal(ex.status, 0, `exec: ${ex.stderr}`);
+  t.equal(ex.stdout, '0\ndeny\nsleep\x0060\x00', 'exec joins the user namespace (setgroups denied there)');
+  t.match(cli('ps', id).stdout, new RegExp(`^${user.name}\\s+${created.pid}\\s.*sleep 60$`, 'm'), 'ps lists the init');
   t.equal(cli('kill', id, 'KILL').status, 0);
   for (let i = 0; i < 500 && JSON.parse(cli('state', id).stdout).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
   t.equal(JSON.parse(cli('state', id).stdout).status, 'stopped');
