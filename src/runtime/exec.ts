@@ -3,7 +3,7 @@
 // changes; it joins every namespace and the cgroups of the container.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProcess, parseSpecText } from '../spec/load';
+import { errnoText, parseProcess, parseSpecText, readConfigFile } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
@@ -60,7 +60,12 @@ function parseUser(u: string): { uid: number; gid?: number } {
 /** The process to run: --process FILE, or the container's process changed by the flags. */
 export function execProcess(base: Process, o: ExecOptions): Process {
   if (o.processFile) {
-    const text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.processFile, 'utf8');
+    let text: string;
+    try {
+      text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : readConfigFile(o.processFile);
+    } catch (e) {
+      throw new RuntimeError(`--process ${o.processFile}: ${errnoText(e)}`);
+    }
     return parseProcess(text, path.basename(o.processFile));
   }
   if (o.args.length === 0) throw new RuntimeError('exec needs a command (or --process FILE)');
