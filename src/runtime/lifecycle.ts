@@ -6,6 +6,7 @@ import { SysError } from '../sys/errno';
 import { parseSignal } from '../linux/signals';
 import { cgroupManagerFromPaths } from '../cgroups';
 import { hookState, runHooksWarnOnly } from './hooks';
+import { criuRootOf, releaseCriuRoot } from '../checkpoint/criu-root';
 import {
   RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
   lockContainer, stateDir, stateDocument,
@@ -174,7 +175,7 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
     if (!rec) {
       if (!o.force) throw new RuntimeError(`container "${id}" is not fully created; use delete --force to remove it`);
       killHalfCreated(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
       return;
     }
     const status = containerStatus(root, rec);
@@ -190,10 +191,16 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
     const cg = cgroupManagerFromPaths(rec.cgroups);
     cg.destroy();
     removeEmptyParents(rec);
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
     const warnings = runHooksWarnOnly('poststop', rec.hooks.poststop, stateDocument(rec, 'stopped'));
     for (const w of warnings) process.stderr.write(`ocits: warning: ${w}\n`);
   });
+}
+
+/** Removes a state directory, after the rootfs bind a killed restore may have left in it. */
+function removeStateDir(dir: string): void {
+  if (!releaseCriuRoot(dir)) throw new RuntimeError(`${criuRootOf(dir)} is still mounted; unmount it first`);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
