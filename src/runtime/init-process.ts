@@ -142,7 +142,7 @@ function stage2(plan: InitPlan, fd: number): never {
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
   if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
-  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.consoleSize ?? plan.spec.process?.consoleSize);
   // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
   else libc.setsid();
 
