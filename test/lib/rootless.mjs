@@ -32,7 +32,12 @@ function ensureRange(file, name) {
 
 /** The unprivileged user (made if missing): { name, uid, gid, home, subuid, subgid }. */
 export function ensureUser(name = ROOTLESS_USER) {
-  if (spawnSync('id', ['-u', name]).status !== 0) sh('useradd', ['--create-home', '--shell', '/bin/sh', '--user-group', name]);
+  // Test files run in parallel: another one may be adding the same user (useradd locks /etc/passwd).
+  for (let i = 0; spawnSync('id', ['-u', name]).status !== 0; i++) {
+    const r = spawnSync('useradd', ['--create-home', '--shell', '/bin/sh', '--user-group', name], { encoding: 'utf8' });
+    if (r.status !== 0 && i >= 20) throw new Error(`useradd ${name}: ${r.stderr}`);
+    if (r.status !== 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
   const uid = Number(sh('id', ['-u', name]).trim());
   const gid = Number(sh('id', ['-g', name]).trim());
   const home = sh('getent', ['passwd', name]).split(':')[5];
