@@ -81,7 +81,13 @@ function stage1(plan: InitPlan, fd: number): never {
     }
   });
   for (const j of toJoin) {
-    libc.setns(j.nsfd, j.kind.flag, j.path);
+    try {
+      libc.setns(j.nsfd, j.kind.flag, j.path);
+    } catch (e) {
+      // EINVAL: the kernel found the fd is not a namespace of this type (or no namespace at all).
+      const why = (e as { code?: string }).code === 'EINVAL' ? `not a ${j.kind.type} namespace` : (e as Error).message.replace(/^setns \S+: /, '');
+      throw new Error(`linux.namespaces: ${j.kind.type} namespace ${j.path}: ${why}`);
+    }
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
