@@ -19,8 +19,9 @@ import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
+import { openPidFile } from './pid-file';
 import {
-  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
+  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir,
 } from './state';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -36,6 +37,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** An already connected socket to send the pty master to (run's own terminal relay). */
   consoleSocketFd?: number;
+  /** The size of the terminal run relays to (it wins over process.consoleSize, as with runc). */
+  consoleSize?: { height: number; width: number };
   /** Not the host's root (--rootless): cgroups only where delegated, maps through newuidmap when needed. */
   rootless?: boolean;
   /** Receives warnings (the CLI logs them). */
@@ -92,6 +95,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
       setgroupsDenied: idMaps?.denySetgroups === true, rootless: o.rootless,
     });
+    if (o.consoleSize) plan.consoleSize = o.consoleSize;
     applySocketActivation(plan, process.env, process.pid);
     if (o.rootless) checkRootlessProcess(plan);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
@@ -132,7 +136,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (!st) throw new RuntimeError('container init exited before it was ready');
     const record: ContainerRecord = { ...pending, pid: initPid, startTime: st.startTime };
     saveRecord(dir, record);
-    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(initPid), 0o644);
+    if (o.pidFile) openPidFile(o.pidFile).commit(initPid);
     return { record, plan };
   } catch (e) {
     if (consoleFd !== undefined) libc.close(consoleFd);
