@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseProcess, parseSpecText } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
+import { killPoint } from './kill-point';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
 import { capNumber } from '../linux/capabilities';
@@ -133,6 +134,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     const stage1 = libc.forkProcess();
     if (stage1 === 0) runExecChild(plan, childEnd, [parentEnd]);
     libc.close(childEnd);
+    killPoint('exec:forked');
     if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
     try {
       execPid = driveExec(parentEnd, stage1, rec, sub);
@@ -158,9 +160,11 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
+        killPoint('exec:joined');
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
+        killPoint('exec:pid');
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {
         throw new RuntimeError(String(m.message));
