@@ -9,6 +9,9 @@
 #   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp;
 # - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
 #   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests.
+# - qemu-system-x86, linux-image-amd64 (Debian 12's 6.1 kernel; only its vmlinuz
+#   and modules are used, as the guest's kernel: the host does not boot it) and
+#   cpio: the pure cgroup v2 guest of test/v2/guest.mjs (docs/cgroup-v2-guest.md).
 # Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
 # the engine tests run rootful with the overlay driver).
 set -euo pipefail
@@ -28,6 +31,9 @@ packages=(
   iproute2
   tar
   gzip
+  qemu-system-x86
+  linux-image-amd64
+  cpio
 )
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
@@ -40,7 +46,7 @@ if [ ${#need[@]} -gt 0 ]; then
   # and containers-common (seccomp.json); recommends are not needed.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3; do
+for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3 qemu-system-x86_64 cpio; do
   command -v "$bin" >/dev/null || { echo "setup: $bin missing after install" >&2; exit 1; }
 done
 echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}'), podman $(podman --version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}')"

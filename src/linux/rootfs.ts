@@ -13,6 +13,7 @@ import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNode
 import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
 import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
 import { sysctlPath } from './sysctl-policy';
+import { hideHostProcSys } from './no-pivot';
 import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
 import { lockedFlagsFromStatvfs, hostCgroupHierarchies, parseMountInfo } from './mount-info';
 import { planCgroupMount, type CgroupStep } from './cgroup-mount';
@@ -107,31 +108,35 @@ function describe(op: MountOp, e: unknown): MountError {
   return new MountError(`mounts[${op.index}] (${op.destination}): ${msg}`);
 }
 
-function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>): void {
+function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>, sourceFds?: Record<number, number>): void {
   // An ID-mapped mount was made by the runtime (idmap.ts): a detached, idmapped clone of the source to attach here.
   const idmapFd = op.idmap ? idmapFds?.[op.index] : undefined;
   if (op.idmap && idmapFd === undefined) throw new MountError('the ID-mapped mount was not prepared by the runtime');
-  let st: fs.Stats;
+  // In a user namespace the runtime opened the source as the host's root (mount-sources.ts).
+  const srcFd = op.idmap ? undefined : sourceFds?.[op.index];
+  const source = srcFd !== undefined ? `/proc/self/fd/${srcFd}` : op.source;
   try {
-    st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : fs.statSync(op.source);
-  } catch {
-    throw new MountError(`mount source ${op.source}: no such file or directory`);
-  }
-  const dest = guardedDestination(rootfs, op, null, op.source);
-  if (st.isDirectory()) ensureDir(dest);
-  else ensureFile(dest);
-  if (idmapFd !== undefined) {
+    let st: fs.Stats;
     try {
-      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
-    } finally {
-      libc.close(idmapFd);
+      st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : srcFd !== undefined ? fs.fstatSync(srcFd) : fs.statSync(op.source);
+    } catch {
+      throw new MountError(`mount source ${op.source}: no such file or directory`);
     }
-  } else {
-    mountOnto(rootfs, dest, op.source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+    const dest = guardedDestination(rootfs, op, null, source);
+    if (st.isDirectory()) ensureDir(dest);
+    else ensureFile(dest);
+    if (idmapFd !== undefined) {
+      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
+    } else {
+      mountOnto(rootfs, dest, source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+    }
+    // The source's locked flags, from the mount itself where the source may be out of reach.
+    if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, source === op.source && idmapFd === undefined ? op.source : dest), null);
+    finishMount(dest, op);
+  } finally {
+    if (idmapFd !== undefined) libc.close(idmapFd);
+    if (srcFd !== undefined) libc.close(srcFd);
   }
-  // The source's locked flags, from the mount itself where the source may be out of reach.
-  if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, idmapFd !== undefined ? dest : op.source), null);
-  finishMount(dest, op);
 }
 
 function finishMount(dest: string, op: MountOp): void {
@@ -274,7 +279,7 @@ export function setupRootfs(plan: InitPlan): void {
   try {
     for (const op of ops) {
       try {
-        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds);
+        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds, plan.mountSourceFds);
         else if (op.kind === 'cgroup') applyCgroup(rootfs, op, plan.namespaces.has('cgroup') !== 'none');
         else applyFs(rootfs, op, userns, deferred);
       } catch (e) {
@@ -292,6 +297,7 @@ export function setupRootfs(plan: InitPlan): void {
 export function enterRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
   if (plan.noPivot) {
+    hideHostProcSys(rootfs);
     libc.chdir(rootfs);
     libc.mount(rootfs, '/', null, MS_MOVE, null);
     libc.chroot('.');

@@ -18,6 +18,7 @@ import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
+import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, pendingCgroupsFile, processStat, saveRecord, stateDir, writeFileAtomic,
@@ -99,6 +100,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
+    plan.mountSources = mountSourceRequests(plan);
     // Each directory is noted as it is made: a create killed before the record below leaves
     // `delete --force` the list (pendingCgroupsFile) to remove.
     const onMkdir = (d: string) => { fs.appendFileSync(pendingCgroupsFile(dir), `${d}\n`); killPoint('create:cgroup-mkdir'); };
@@ -187,6 +189,9 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           send(fd, { type: 'ok', pid: initPid });
           break;
         }
+        case 'mount-sources':
+          sendMountSources(stage1, plan.mountSources ?? [], fd);
+          break;
         case 'seccomp-notify':
           sendToSeccompListener(plan, libc.recvFd(fd).fd, initPid);
           break;

@@ -43,6 +43,9 @@ export interface InitPlan {
   seccomp: SeccompPlan | null;
   /** Detached ID-mapped mounts the runtime prepared (linux/idmap.ts): mounts[] index → fd, inherited by the init. */
   idmapFds?: Record<number, number>;
+  /** Bind sources the runtime opens for an init in a user namespace (linux/mount-sources.ts), and the fds it got. */
+  mountSources?: { index: number; source: string }[];
+  mountSourceFds?: Record<number, number>;
 }
 
 export interface InitOptions {

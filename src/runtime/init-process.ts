@@ -17,6 +17,7 @@ import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { receiveMountSources } from '../linux/mount-sources';
 import { reopenDevNullStdio } from '../linux/devnull-stdio';
 import { runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
@@ -82,6 +83,10 @@ function stage1(plan: InitPlan, fd: number): never {
   if (ns.newFlags) libc.unshare(ns.newFlags);
   if (ns.newUser && isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
   if (ns.has('network') === 'new') bringUpLoopback();
+  if (plan.mountSources?.length) {
+    send(fd, { type: 'mount-sources' });
+    plan.mountSourceFds = receiveMountSources(fd);
+  }
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();
   if (pid === 0) {

@@ -24,9 +24,17 @@ export function containerStatus(root: string, rec: ContainerRecord): Status {
   return deriveStatus(root, rec, isPaused(rec));
 }
 
-export function containerState(root: string, id: string): State {
+/**
+ * What `state` prints: runc's shape (pid 0 once stopped, plus rootfs, created and an empty
+ * owner), a superset of the runtime-spec state that hooks get.
+ */
+export function containerState(root: string, id: string): State & { rootfs: string; created: string; owner: string } {
   const rec = loadRecord(root, id);
-  return stateDocument(rec, containerStatus(root, rec));
+  const doc = stateDocument(rec, containerStatus(root, rec));
+  return {
+    ociVersion: doc.ociVersion, id: doc.id, pid: doc.pid ?? 0, status: doc.status, bundle: doc.bundle,
+    rootfs: rec.rootfs, created: rec.created, ...(doc.annotations ? { annotations: doc.annotations } : {}), owner: '',
+  };
 }
 
 function withLock<T>(root: string, id: string, f: () => T): T {
