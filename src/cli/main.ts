@@ -170,7 +170,7 @@ export function buildProgram(): Command {
       const { featuresDocument } = require('../runtime/features') as typeof import('../runtime/features');
       const { checkpointAnnotations } = require('../checkpoint/features') as typeof import('../checkpoint/features');
       const checkpoint = await checkpointAnnotations(globals(cmd).criu);
-      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny(), checkpoint), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(featuresDocument(seccompFeaturesIfAny(), checkpoint, rootless(globals(cmd))), null, 2) + '\n');
     }));
 
   program.command('ps').description("list the container's processes").argument('<id>').argument('[ps-args...]')

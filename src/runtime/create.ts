@@ -11,9 +11,9 @@ import * as libc from '../sys/libc';
 import { killPoint } from './kill-point';
 import { channelPair, receive, send } from './channel';
 import { planInit, applySocketActivation, type InitPlan } from './init-plan';
-import { prepareIdMaps, writeIdMaps, type IdMapSetup } from './userns-setup';
+import { prepareIdMaps, writeIdMaps, checkRootlessProcess, type IdMapSetup } from './userns-setup';
 import { runInit } from './init-process';
-import { runHooks, runHooksWarnOnly } from './hooks';
+import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
@@ -93,9 +93,10 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
       noPivot: o.noPivot === true, fifoPath: fifo, state,
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
-      setgroupsDenied: idMaps?.denySetgroups === true,
+      setgroupsDenied: idMaps?.denySetgroups === true, rootless: o.rootless,
     });
     applySocketActivation(plan, process.env, process.pid);
+    if (o.rootless) checkRootlessProcess(plan);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
@@ -112,11 +113,12 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
       created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
       cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
+      rootless: o.rootless === true,
     };
     saveRecord(dir, pending);
     killPoint('create:record');
     const resources = spec.linux?.resources;
-    cgroups.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
+    cgroups.apply({ ...resources, devices: containerDeviceRules(spec) });
 
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
     const [parentEnd, childEnd] = channelPair();
@@ -178,7 +180,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           reap1();
           break;
         case 'hooks': {
-          const state: State = { ...plan.state, status: 'creating', pid: initPid };
+          const state = hookState(plan.state, 'creating', initPid);
           try {
             runHooks('prestart', plan.hooks.prestart, state);
             runHooks('createRuntime', plan.hooks.createRuntime, state);

@@ -3,7 +3,7 @@
 // changes; it joins every namespace and the cgroups of the container.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProcess, parseSpecText } from '../spec/load';
+import { errnoText, parseProcess, parseSpecText, readConfigFile } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
 import { killPoint } from './kill-point';
@@ -58,7 +58,12 @@ function parseUser(u: string): { uid: number; gid?: number } {
 /** The process to run: --process FILE, or the container's process changed by the flags. */
 export function execProcess(base: Process, o: ExecOptions): Process {
   if (o.processFile) {
-    const text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.processFile, 'utf8');
+    let text: string;
+    try {
+      text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : readConfigFile(o.processFile);
+    } catch (e) {
+      throw new RuntimeError(`--process ${o.processFile}: ${errnoText(e)}`);
+    }
     return parseProcess(text, path.basename(o.processFile));
   }
   if (o.args.length === 0) throw new RuntimeError('exec needs a command (or --process FILE)');
@@ -100,6 +105,11 @@ function openNamespaces(rec: ContainerRecord): ExecChildPlan['namespaces'] {
   return out;
 }
 
+/** The container's user namespace denies setgroups(2) (an unprivileged runtime mapped its own gid). */
+function setgroupsDenied(pid: number): boolean {
+  try { return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny'; } catch { return false; }
+}
+
 export async function execInContainer(o: ExecOptions): Promise<number> {
   const rec = loadRecord(o.root, o.id);
   const status = containerStatus(o.root, rec);
@@ -118,7 +128,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   if (lsm) throw new RuntimeError(lsm);
   if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false, o.warn),
+    process: planProcess({ ...spec, process: proc }, setgroupsDenied(rec.pid), o.warn),
     namespaces: openNamespaces(rec),
     preserveFds: o.preserveFds,
     consoleSize: proc.consoleSize,

@@ -16,10 +16,11 @@ import type { SeccompPlan } from '../linux/seccomp-plan';
 import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
+import { envWithHome, readPasswd } from '../linux/home';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
 import { receiveMountSources } from '../linux/mount-sources';
 import { reopenDevNullStdio } from '../linux/devnull-stdio';
-import { runHooks } from './hooks';
+import { hookState, runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
 import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
@@ -47,6 +48,9 @@ function fail(fd: number, e: unknown): never {
 export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never {
   try {
     for (const f of runtimeFds) libc.close(f);
+    // Before the process turns non-dumpable: then its /proc files belong to root, and an
+    // unprivileged runtime's init could no longer write its own oom_score_adj (inherited from here on).
+    applyOomScoreAdj(plan.process.identity);
     libc.prctl(PR_SET_DUMPABLE, 0);
     recordRuntimeExe();
     stage1(plan, fd);
@@ -119,8 +123,8 @@ function stage2(plan: InitPlan, fd: number): never {
   if (mountNs === 'new') setupRootfs(plan);
   send(fd, { type: 'hooks', phase: 'createRuntime' });
   // The runtime answers with the init's pid as the host sees it, for the hooks' state.
-  const hostPid = Number(expect(fd, 'ok').pid);
-  runHooks('createContainer', plan.hooks.createContainer, { ...plan.state, status: 'created', pid: hostPid });
+  expect(fd, 'ok');
+  runHooks('createContainer', plan.hooks.createContainer, hookState(plan.state, 'creating', libc.getpid()));
   if (mountNs === 'new') enterRootfs(plan);
   else {
     // No mount namespace of its own (none, or joined by path): mounts are not made, since they
@@ -139,7 +143,6 @@ function stage2(plan: InitPlan, fd: number): never {
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
-  applyOomScoreAdj(proc.identity);
   // A filter with SCMP_ACT_NOTIFY is loaded now, so that its listener fd can go to the
   // runtime (which hands it to linux.seccomp.listenerPath) while create still runs.
   let seccompLoaded = false;
@@ -163,7 +166,7 @@ function stage2(plan: InitPlan, fd: number): never {
   libc.close(fifo);
   libc.close(fdDir);
   try {
-    runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: hostPid });
+    runHooks('startContainer', plan.hooks.startContainer, hookState(plan.state, 'created', libc.getpid()));
     libc.write(w, Buffer.from('0')); // w stays open: exec closes it, which tells `start` the process runs
     execUserProcess(exe, proc, plan.preserveFds, seccompLoaded ? null : plan.seccomp);
   } catch (e) {
@@ -180,6 +183,7 @@ function stage2(plan: InitPlan, fd: number): never {
  */
 export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: number, seccomp: SeccompPlan | null): never {
   prepareExec(preserveFds);
+  const env = envWithHome(proc.env, proc.identity.uid, readPasswd());
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
   const nnp = proc.identity.noNewPrivileges;
   if (seccomp && !nnp) loadSeccomp(seccomp);
@@ -191,7 +195,7 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   verifyCwd(proc.cwd);
   refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
-  return libc.execve(exe, proc.args, proc.env);
+  return libc.execve(exe, proc.args, env);
 }
 
 function tryChdir(dir: string): boolean {

@@ -25,8 +25,5 @@ export const ALLOWLIST = [
   { config: TTY, field: section('dev'), reason: 'owned by proc: /dev/console of a terminal container (pty, items 7-8)' },
 
   // Pending fixes on the `diff` branch.
-  { config: '*', field: 'host.devices.list', reason: 'pending (diff): runc 1.1 default device allow list' },
-  { config: '*', field: section('env'), reason: 'pending (diff): HOME from /etc/passwd when env lacks it' },
-  { config: 'podman/run-hooks.json', field: /^(hooks|probe\.startContainer-hook)$/, reason: 'pending (diff): hook state as runc gives it' },
   { config: /^podman\/rootless-/, field: /^host\.path /, reason: 'pending (diff): default cgroup path without cgroupsPath' },
 ];
