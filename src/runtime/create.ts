@@ -37,6 +37,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** An already connected socket to send the pty master to (run's own terminal relay). */
   consoleSocketFd?: number;
+  /** The size of the terminal run relays to (it wins over process.consoleSize, as with runc). */
+  consoleSize?: { height: number; width: number };
   /** Not the host's root (--rootless): cgroups only where delegated, maps through newuidmap when needed. */
   rootless?: boolean;
   /** Receives warnings (the CLI logs them). */
@@ -95,6 +97,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
       setgroupsDenied: idMaps?.denySetgroups === true, rootless: o.rootless,
     });
+    if (o.consoleSize) plan.consoleSize = o.consoleSize;
     applySocketActivation(plan, process.env, process.pid);
     if (o.rootless) checkRootlessProcess(plan);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.

@@ -107,7 +107,7 @@ for (const rel of configs) {
     const diffs = differences(ocits, runc);
     let explained = 0;
     for (const d of diffs) {
-      const entry = allowed(ALLOWLIST, rel, d.field);
+      const entry = allowed(ALLOWLIST, rel, d);
       if (entry) {
         used.add(entry);
         explained++;
