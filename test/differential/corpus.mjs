@@ -117,7 +117,10 @@ for (const rel of configs) {
       }
     }
     tt.equal(ocits.leftState === true, false, 'ocits leaves no state dir after delete');
-    rows.push({ rel, ran: runc.create?.ok ? 'runs' : `create fails (${runc.create?.errClass})`, same: ocits.create?.ok === runc.create?.ok, diffs: diffs.length, explained });
+    rows.push({
+      rel, ran: runc.create?.ok ? 'runs' : `create fails (${runc.create?.errClass})`, same: ocits.create?.ok === runc.create?.ok,
+      fields: diffs.map((d) => d.field), unexplained: diffs.length - explained,
+    });
   });
 }
 
