@@ -5,7 +5,7 @@
 // two show differently fails unless allowlist.mjs names why. Each engine's
 // *.process.json files are exec'd into that engine's detached container.
 // Needs root, runc and busybox-static (scripts/setup.sh); the corpus is
-// /work/shared/corpus or $OCITS_CORPUS, and its absence is a failure.
+// test/fixtures/corpus (a copy of the shared one) or $OCITS_CORPUS; its absence is a failure.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
