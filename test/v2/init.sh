@@ -24,6 +24,9 @@ if grep -qw ocits.init=systemd /newroot/proc/cmdline; then
   units=/newroot/etc/systemd/system
   printf '[Unit]\nDescription=ocits cgroup v2 guest\nRequires=ocits-v2.service\nAllowIsolate=yes\n' > $units/ocits-v2.target
   printf '[Unit]\nDescription=ocits tests in the cgroup v2 guest\nDefaultDependencies=no\n[Service]\nType=oneshot\nDelegate=yes\nTimeoutStartSec=infinity\nExecStart=/bin/sh %s/test/v2/stage2.sh systemd\n' "$REPO" > $units/ocits-v2.service
-  exec switch_root /newroot /lib/systemd/systemd
+  # The host may be a container (/.dockerenv): systemd would then take the guest
+  # for one, ignore the kernel command line and boot the host's default target.
+  rm -f /newroot/.dockerenv
+  exec switch_root /newroot /lib/systemd/systemd --unit=ocits-v2.target --show-status=0 --log-level=warning
 fi
 exec switch_root /newroot /bin/sh "$REPO/test/v2/stage2.sh"

@@ -42,7 +42,7 @@ function container(t, driver, args, edit = () => {}) {
 
 for (const driver of Object.keys(DRIVERS)) {
   t.test(`${driver}: memory.max OOM-kills a hog; memory.events counts the kill`, async (t) => {
-    const c = container(t, driver, ['sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.swap.max; x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived ${#x}'],
+    const c = container(t, driver, ['sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.swap.max; x=$(head -c 64000000 /dev/zero | tr "\\0" a); echo survived ${#x}'],
       (cfg) => { cfg.linux.resources.memory = { limit: 32 * MiB, swap: 32 * MiB }; });
     const r = c.run('--keep');
     t.equal(r.status, 137, `killed by SIGKILL (${r.stderr})`);
