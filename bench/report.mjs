@@ -16,7 +16,7 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${
 const mib = (kib) => (Number.isFinite(kib) ? (kib / 1024).toFixed(1) : '-');
 
 /** Markdown tables of times (medians), peak RSS (max of runs) and waiting-init PSS (means). */
-export function renderTables({ S, RSS, PSS, names, parallel, rssMethod }) {
+export function renderTables({ S, CPU, RSS, PSS, names, parallel, rssMethod }) {
   const refs = names.filter((n) => n !== 'ocits');
   const node = S.median('node -e 0', 'node');
   const head = (what) => [what, ...names, ...refs.map((r) => `ocits/${r}`)];
@@ -26,6 +26,12 @@ export function renderTables({ S, RSS, PSS, names, parallel, rssMethod }) {
     if (!names.some((n) => S.count(row, n) > 0)) continue;
     const v = names.map((n) => S.median(row, n));
     timeRows.push([row, ...v.map((x) => fmt(x)), ...refs.map((r, i) => ratio(v[0], v[i + 1]))]);
+  }
+  const cpuNode = CPU.median('node -e 0', 'node');
+  const cpuRows = [head('median CPU ms (user+sys)'), ['`node -e 0` (floor)', fmt(cpuNode), ...refs.map(() => '-'), ...refs.map(() => '-')]];
+  for (const row of ['--version', 'state', 'list', 'run true', 'create', 'start', 'delete']) {
+    const v = names.map((n) => CPU.median(row, n));
+    cpuRows.push([row, ...v.map((x) => fmt(x)), ...refs.map((r, i) => ratio(v[0], v[i + 1]))]);
   }
   const maxOf = (row, col) => Math.max(...(RSS.map.get(`${row}\0${col}`) ?? [NaN]));
   const rssRows = [head('peak RSS, MiB'), ['`node -e 0`', mib(maxOf('node -e 0', 'node')), ...refs.map(() => '-'), ...refs.map(() => '-')]];
@@ -38,7 +44,8 @@ export function renderTables({ S, RSS, PSS, names, parallel, rssMethod }) {
     const v = names.map((n) => PSS.median(row, n));
     pssRows.push([row, ...v.map(mib), ...refs.map((r, i) => ratio(v[0], v[i + 1]))]);
   }
-  return [table(timeRows), '', `Peak RSS: ${rssMethod}, the largest of 3 runs.`, '', table(rssRows), '',
+  return ['Wall time, medians:', '', table(timeRows), '',
+    'CPU time of the command and the children it waited for (wait4 rusage; `create` does not wait for the init, `run` does), medians:', '', table(cpuRows), '', `Peak RSS: ${rssMethod}, the largest of 3 runs.`, '', table(rssRows), '',
     'PSS of created, not started containers (`/proc/PID/smaps_rollup` of each init, all alive at once).', '', table(pssRows)].join('\n');
 }
 

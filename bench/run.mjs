@@ -11,14 +11,14 @@ import * as path from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeBundle, isRoot, REPO } from '../test/lib/bundle.mjs';
-import { timed, Samples } from './stats.mjs';
+import { timed, cpuTimed, Samples } from './stats.mjs';
 import { enterBenchNamespace, benchRuntimes, CLEAN_ENV } from './runtimes.mjs';
 import { peakRss, peakRssMethod, waitingInitPss } from './memory.mjs';
 import { renderTables, writePerfDoc } from './report.mjs';
 
 const N = Math.max(1, Number(process.env.BENCH_N ?? 10) || 10);
 const PARALLEL = 20;
-const PSS_MANY = 50;
+const PSS_MANY = Number(process.env.BENCH_PSS_MANY ?? 50) || 50;
 const PREFIX = `bench-${process.pid}`;
 
 if (!isRoot) {
@@ -124,6 +124,24 @@ for (let i = 0; i < N; i++) {
     spawnSync(rt.bin, args(rt, 'delete', '--force', lid), { stdio: 'ignore' });
   }
 }
+// ---- CPU time (user + system from wait4): steadier than wall time on a busy machine ----
+const CPU = new Samples();
+for (let i = 0; i < N; i++) {
+  CPU.add('node -e 0', 'node', cpuTimed(process.execPath, ['-e', '0'], { env: CLEAN_ENV }).ms);
+  for (const rt of i % 2 === 0 ? runtimes : [...runtimes].reverse()) {
+    const add = (row, r) => { CPU.add(row, rt.name, r.ms); if (r.status !== 0) S.fail(`${rt.name} ${row} (cpu): exit ${r.status}`); };
+    add('--version', cpuTimed(rt.bin, ['--version']));
+    add('run true', cpuTimed(rt.bin, args(rt, 'run', '--bundle', bundle.dir, newId(rt, `cpurun${i}`))));
+    const id = newId(rt, `cpu${i}`);
+    add('create', cpuTimed(rt.bin, args(rt, 'create', '--bundle', bundle.dir, id)));
+    add('state', cpuTimed(rt.bin, args(rt, 'state', id)));
+    add('list', cpuTimed(rt.bin, args(rt, 'list')));
+    add('start', cpuTimed(rt.bin, args(rt, 'start', id)));
+    waitStopped(rt, id);
+    add('delete', cpuTimed(rt.bin, args(rt, 'delete', id)));
+  }
+}
+
 const parRounds = Math.max(1, Math.min(3, N));
 for (let i = 0; i < parRounds; i++) for (const rt of i % 2 ? [...runtimes].reverse() : runtimes) record(`${PARALLEL} parallel runs`, rt, await parallelRuns(rt, i));
 
@@ -178,7 +196,7 @@ for (const rt of runtimes) {
   }
 }
 
-const tables = renderTables({ S, RSS, PSS, names, parallel: PARALLEL, rssMethod: peakRssMethod() });
+const tables = renderTables({ S, CPU, RSS, PSS, names, parallel: PARALLEL, rssMethod: peakRssMethod() });
 console.log(`\n${tables}`);
 if (S.failures.length > 0) {
   console.log(`\n${S.failures.length} failed command(s):`);

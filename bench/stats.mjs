@@ -9,6 +9,15 @@ export function timed(cmd, args, opts = {}) {
   return { ms, status: r.status, signal: r.signal };
 }
 
+const CPU_TIME = new URL('./cpu-time.py', import.meta.url).pathname;
+
+/** CPU time (user + system, ms, from wait4) of a command and the children it waited for; { ms, status }. */
+export function cpuTimed(cmd, args, opts = {}) {
+  const r = spawnSync('python3', [CPU_TIME, cmd, ...args], { encoding: 'utf8', timeout: opts.timeout ?? 60000, env: opts.env ?? process.env });
+  const [ms, status] = (r.stdout ?? '').trim().split(' ').map(Number);
+  return { ms: Number.isFinite(ms) ? ms : NaN, status: Number.isFinite(status) ? status : null };
+}
+
 export function median(xs) {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);

@@ -8,12 +8,15 @@
 # - python3: test peers (console socket receiver, seccomp agent, socket
 #   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp;
 # - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
-#   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests.
+#   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests;
 # - qemu-system-x86, linux-image-amd64 (Debian 12's 6.1 kernel; only its vmlinuz
 #   and modules are used, as the guest's kernel: the host does not boot it) and
-#   cpio: the pure cgroup v2 guest of test/v2/guest.mjs (docs/cgroup-v2-guest.md).
-# Nothing else is needed as root (no uidmap, slirp4netns or fuse-overlayfs:
-# the engine tests run rootful with the overlay driver).
+#   cpio: the pure cgroup v2 guest of test/v2/guest.mjs (docs/cgroup-v2-guest.md);
+# - uidmap (newuidmap/newgidmap), slirp4netns, fuse-overlayfs: rootless
+#   containers, ocits's own (test/integration/rootless.mjs) and rootless
+#   podman's (test/engines/podman-rootless.mjs); the tests make their
+#   unprivileged user and its /etc/subuid, /etc/subgid ranges themselves;
+#   passwd gives useradd.
 set -euo pipefail
 need=()
 packages=(
@@ -34,6 +37,10 @@ packages=(
   qemu-system-x86
   linux-image-amd64
   cpio
+  uidmap
+  slirp4netns
+  fuse-overlayfs
+  passwd
 )
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
@@ -46,7 +53,7 @@ if [ ${#need[@]} -gt 0 ]; then
   # and containers-common (seccomp.json); recommends are not needed.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3 qemu-system-x86_64 cpio; do
+for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3 qemu-system-x86_64 cpio newuidmap newgidmap slirp4netns fuse-overlayfs useradd runuser; do
   command -v "$bin" >/dev/null || { echo "setup: $bin missing after install" >&2; exit 1; }
 done
 echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}'), podman $(podman --version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}')"

@@ -3,15 +3,18 @@
 // --leave-running/--pre-dump its processes are gone and it is deleted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Spec } from '../spec/types';
+import type { Mount, Spec } from '../spec/types';
 import { containerStatus, deleteContainer } from '../runtime/lifecycle';
 import { RuntimeError, loadRecord, lockContainer, stateDir, type ContainerRecord } from '../runtime/state';
 import * as libc from '../sys/libc';
+import { errnoMessage } from '../sys/errno';
 import { locateCriu } from './locate';
-import { hostCgroupHierarchies, type CgroupHierarchy } from '../linux/mount-info';
+import { hostCgroupHierarchies } from '../linux/mount-info';
+import { planCgroupMount } from '../linux/cgroup-mount';
+import type { CgroupMountOp } from '../linux/mount-plan';
 import { isSubpath } from '../linux/paths';
 import {
-  cgroupBindMounts, cgroupsMode, criuConfigFile, dumpExternalMounts, dumpExternalNamespaces, emptyNsMask,
+  cgroupBindMounts, type CgroupBind, cgroupsMode, criuConfigFile, dumpExternalMounts, dumpExternalNamespaces, emptyNsMask,
 } from './plan';
 import type { CriuFeatures, CriuOpts, CriuReq } from './rpc';
 import { criuSwrk, CriuError } from './swrk';
@@ -47,7 +50,12 @@ export function prepareImagePaths(o: { imagePath?: string; parentPath?: string }
   if (path.isAbsolute(o.parentPath)) throw new RuntimeError('--parent-path must be relative');
   const real = path.join(image, o.parentPath);
   let st: fs.Stats;
-  try { st = fs.statSync(real); } catch (e) { throw new RuntimeError(`invalid --parent-path: ${(e as Error).message}`); }
+  try {
+    st = fs.statSync(real);
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    throw new RuntimeError(`invalid --parent-path: stat ${real}: ${errno ? errnoMessage(-errno) : (e as Error).message}`);
+  }
   if (!st.isDirectory()) throw new RuntimeError(`invalid --parent-path: ${real}: not a directory`);
   return { image, parent: o.parentPath };
 }
@@ -69,9 +77,15 @@ export function freezerPath(rec: ContainerRecord): string | undefined {
   return undefined;
 }
 
-/** The host's cgroup hierarchies, as create sees them (not copies below a rootfs). */
-export function hostHierarchies(...under: string[]): CgroupHierarchy[] {
-  return hostCgroupHierarchies().filter((h) => !under.some((u) => isSubpath(u, h.mountpoint)));
+/**
+ * The binds create's plan makes for a cgroup mount of the container, given its processes'
+ * /proc/PID/cgroup text (host hierarchies below `under`, copies in a rootfs, left out).
+ */
+export function cgroupBinds(spec: Spec, procCgroup: string, ...under: string[]): (m: Mount) => CgroupBind[] {
+  const hierarchies = hostCgroupHierarchies().filter((h) => !under.some((u) => isSubpath(u, h.mountpoint)));
+  const cgroupNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');
+  return (m) => planCgroupMount({ type: m.type, flags: 0 } as CgroupMountOp, { hierarchies, selfCgroup: procCgroup, cgroupNs })
+    .flatMap((s) => (s.kind === 'bind' ? [{ name: s.name, source: s.source }] : []));
 }
 
 /** The checkpoint's external stdio (runc's descriptors.json): what fds 0-2 of the init point at. */
@@ -126,7 +140,7 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
       if (!o.preDump) {
         opts.ext_mnt = [
           ...dumpExternalMounts(spec, maskedFiles(spec, rec.pid)),
-          ...cgroupBindMounts(spec, hostHierarchies(rec.rootfs)),
+          ...cgroupBindMounts(spec, cgroupBinds(spec, fs.readFileSync(`/proc/${rec.pid}/cgroup`, 'utf8'), rec.rootfs), false),
         ];
         fs.writeFileSync(path.join(image, 'descriptors.json'), JSON.stringify(stdioDescriptors(rec.pid)), { mode: 0o600 });
       }

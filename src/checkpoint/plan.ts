@@ -3,7 +3,6 @@
 import type { Mount, Spec } from '../spec/types';
 import { cleanPath } from '../linux/paths';
 import type { CriuOpts } from './rpc';
-import type { CgroupHierarchy } from '../linux/mount-info';
 
 export const CLONE_NEWNET = 0x40000000;
 
@@ -120,23 +119,21 @@ export function cgroupRoots(procCgroup: string): { ctrl: string; path: string }[
   return out;
 }
 
-/** A host cgroup hierarchy, as src/linux/mount-info describes it. */
-export type Hierarchy = Pick<CgroupHierarchy, 'name' | 'fstype' | 'mountpoint'>;
+/** One bind of create's cgroup mount plan (src/linux/cgroup-mount.ts): its name under the mount, its host source. */
+export interface CgroupBind { name: string; source: string }
 
 /**
- * Without a cgroup namespace, a v1 cgroup mount is a tmpfs holding one bind mount per host
- * hierarchy (of the container's own cgroup): those binds are external, keyed by where they
- * sit in the container. `source(h)` gives the host directory on restore; undefined on dump.
+ * Binds that make up a cgroup mount (v1 without a cgroup namespace: one per hierarchy, of the
+ * container's own cgroup) are external, keyed by where they sit in the container; on restore
+ * each key gets the new container's cgroup directory again.
  */
-export function cgroupBindMounts<H extends Hierarchy>(spec: Spec, hierarchies: H[], source?: (h: H) => string): { key: string; val: string }[] {
-  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup')) return [];
-  if (hierarchies.every((h) => h.fstype === 'cgroup2')) return [];
+export function cgroupBindMounts(spec: Spec, binds: (m: Mount) => CgroupBind[], restore: boolean): { key: string; val: string }[] {
   const out: { key: string; val: string }[] = [];
   for (const m of spec.mounts ?? []) {
-    if (m.type !== 'cgroup') continue;
-    for (const h of hierarchies) {
-      const key = cleanPath(`${dest(m)}/${h.name}`);
-      out.push({ key, val: source ? source(h) : key });
+    if (m.type !== 'cgroup' && m.type !== 'cgroup2') continue;
+    for (const b of binds(m)) {
+      const key = cleanPath(`${dest(m)}/${b.name}`);
+      out.push({ key, val: restore ? b.source : key });
     }
   }
   return out;

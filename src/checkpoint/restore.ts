@@ -9,16 +9,16 @@ import { OCI_VERSION, type State } from '../spec/types';
 import { cgroupManager, type CgroupManager } from '../cgroups';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket } from '../linux/console';
-import { runHooks } from '../runtime/hooks';
+import { hookState, runHooks } from '../runtime/hooks';
 import { deleteContainer } from '../runtime/lifecycle';
 import { waitForExit } from '../runtime/run';
 import {
   RuntimeError, type ContainerRecord, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
 } from '../runtime/state';
 import * as libc from '../sys/libc';
-import { hostHierarchies, LAZY_PAGES, openDir } from './checkpoint';
-import { ownCgroupPath, type CgroupHierarchy } from '../linux/mount-info';
+import { cgroupBinds, LAZY_PAGES, openDir } from './checkpoint';
 import { locateCriu } from './locate';
+import { criuRootOf } from './criu-root';
 import { bringUpLoopbackOf } from './loopback';
 import { prepareRestoreMountpoints } from './mountpoints';
 import {
@@ -93,7 +93,7 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
     throw e;
   }
   const fds: number[] = [];
-  const criuRoot = path.join(dir, 'criu-root');
+  const criuRoot = criuRootOf(dir);
   let rootMounted = false;
   let cgroups: CgroupManager | undefined;
   let restoredPid = 0;
@@ -145,11 +145,8 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
     opts.inherit_fd.push(...inheritPipes(p.descriptors));
 
     const logPath = path.join(o.workPath ? path.resolve(o.workPath) : p.image, 'restore.log');
-    const stateFor = (status: State['status'], pid: number): State => {
-      const s: State = { ociVersion: OCI_VERSION, id: o.id, status, bundle: loaded.bundle, pid };
-      if (spec.annotations) s.annotations = spec.annotations;
-      return s;
-    };
+    const base: State = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', bundle: loaded.bundle, annotations: spec.annotations };
+    const stateFor = (status: State['status'], pid: number): State => hookState(base, status, pid);
     const cg = cgroups;
     const ownNetns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'network' && !n.path);
     await criuSwrk({ type: 'RESTORE', opts }, {
@@ -161,8 +158,7 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
         cg.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
         const cgText = fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8');
         opts.cg_root = cgroupRoots(cgText);
-        const own = (h: CgroupHierarchy) => path.join(h.mountpoint, ownCgroupPath(h, cgText));
-        opts.ext_mnt!.push(...cgroupBindMounts(spec, hostHierarchies(loaded.rootfs, criuRoot), own));
+        opts.ext_mnt!.push(...cgroupBindMounts(spec, cgroupBinds(spec, cgText, loaded.rootfs, criuRoot), true));
       },
       onNotify: (script, pid, received) => {
         if (script === 'setup-namespaces') {

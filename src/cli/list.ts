@@ -1,4 +1,5 @@
 // `list` output: runc's table (ID PID STATUS BUNDLE CREATED OWNER) or JSON.
+import * as fs from 'node:fs';
 import type { State } from '../spec/types';
 
 export interface ListEntry { state: State; created: string; owner: number }
@@ -17,6 +18,10 @@ export function formatList(entries: ListEntry[], o: { format: string; quiet?: bo
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd() + '\n').join('');
 }
 
+/** The owner's login name, as runc prints it ("#UID" when /etc/passwd has none). */
 function ownerName(uid: number): string {
-  return uid === 0 ? 'root' : `#${uid}`;
+  let passwd = '';
+  try { passwd = fs.readFileSync('/etc/passwd', 'utf8'); } catch { /* none */ }
+  const name = passwd.split('\n').map((l) => l.split(':')).find((f) => f.length > 2 && Number(f[2]) === uid && f[2] !== '')?.[0];
+  return name ?? (uid === 0 ? 'root' : `#${uid}`);
 }

@@ -32,6 +32,9 @@ export function logWarn(msg: string): void {
   if (!opts.file) process.stderr.write(`ocits: warning: ${msg}\n`);
 }
 
+/** With --debug: to the log file, or to stderr without one (as runc). */
 export function logDebug(msg: string): void {
-  if (opts.debug) toFile('debug', msg);
+  if (!opts.debug) return;
+  toFile('debug', msg);
+  if (!opts.file) process.stderr.write(`ocits: debug: ${msg}\n`);
 }

@@ -8,14 +8,16 @@ import * as libc from '../sys/libc';
 import { moveMount, openTree, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC, AT_EMPTY_PATH } from '../sys/mount-api';
 import type { SysError } from '../sys/errno';
 import type { InitPlan } from '../runtime/init-plan';
-import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp } from './mount-plan';
+import { planMounts, type MountOp, type BindMountOp, type CgroupMountOp, type FsMountOp } from './mount-plan';
 import { planDevices, defaultDevSymlinks, PTMX_SYMLINK, makedev, type DeviceNodePlan } from './devices-plan';
 import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_SLAVE, MS_PRIVATE, MS_MOVE, MS_NOSUID, MS_NODEV, MS_NOEXEC } from './mount-options';
 import { securePathInRoot, isSubpath, joinInRoot, containerPathOf, type LstatLike } from './paths';
 import { sysctlPath } from './sysctl-policy';
+import { hideHostProcSys } from './no-pivot';
 import { ordinaryDirRefusal, procTargetRefusal, type NodeKind } from './mount-guard';
 import { lockedFlagsFromStatvfs, hostCgroupHierarchies, parseMountInfo } from './mount-info';
 import { planCgroupMount, type CgroupStep } from './cgroup-mount';
+import { openCovered, copyUp } from './tmpcopyup';
 import { planRootPropagation, mountsToPrivatize } from './root-propagation';
 
 const O_PATH = 0x200000, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000, O_DIRECTORY = 0x10000, O_RDONLY = 0;
@@ -107,31 +109,35 @@ function describe(op: MountOp, e: unknown): MountError {
   return new MountError(`mounts[${op.index}] (${op.destination}): ${msg}`);
 }
 
-function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>): void {
+function applyBind(rootfs: string, op: BindMountOp, idmapFds?: Record<number, number>, sourceFds?: Record<number, number>): void {
   // An ID-mapped mount was made by the runtime (idmap.ts): a detached, idmapped clone of the source to attach here.
   const idmapFd = op.idmap ? idmapFds?.[op.index] : undefined;
   if (op.idmap && idmapFd === undefined) throw new MountError('the ID-mapped mount was not prepared by the runtime');
-  let st: fs.Stats;
+  // In a user namespace the runtime opened the source as the host's root (mount-sources.ts).
+  const srcFd = op.idmap ? undefined : sourceFds?.[op.index];
+  const source = srcFd !== undefined ? `/proc/self/fd/${srcFd}` : op.source;
   try {
-    st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : fs.statSync(op.source);
-  } catch {
-    throw new MountError(`mount source ${op.source}: no such file or directory`);
-  }
-  const dest = guardedDestination(rootfs, op, null, op.source);
-  if (st.isDirectory()) ensureDir(dest);
-  else ensureFile(dest);
-  if (idmapFd !== undefined) {
+    let st: fs.Stats;
     try {
-      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
-    } finally {
-      libc.close(idmapFd);
+      st = idmapFd !== undefined ? fs.fstatSync(idmapFd) : srcFd !== undefined ? fs.fstatSync(srcFd) : fs.statSync(op.source);
+    } catch {
+      throw new MountError(`mount source ${op.source}: no such file or directory`);
     }
-  } else {
-    mountOnto(rootfs, dest, op.source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+    const dest = guardedDestination(rootfs, op, null, source);
+    if (st.isDirectory()) ensureDir(dest);
+    else ensureFile(dest);
+    if (idmapFd !== undefined) {
+      onto(rootfs, dest, (destFd) => moveMount(idmapFd, '', destFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, dest));
+    } else {
+      mountOnto(rootfs, dest, source, null, MS_BIND | (op.recursive ? MS_REC : 0), null);
+    }
+    // The source's locked flags, from the mount itself where the source may be out of reach.
+    if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, source === op.source && idmapFd === undefined ? op.source : dest), null);
+    finishMount(dest, op);
+  } finally {
+    if (idmapFd !== undefined) libc.close(idmapFd);
+    if (srcFd !== undefined) libc.close(srcFd);
   }
-  // The source's locked flags, from the mount itself where the source may be out of reach.
-  if (op.remount !== null) libc.mount(null, dest, null, remountFlags(op, op.remount, idmapFd !== undefined ? dest : op.source), null);
-  finishMount(dest, op);
 }
 
 function finishMount(dest: string, op: MountOp): void {
@@ -152,10 +158,11 @@ function priorDirMode(p: string): number | null {
 /** Read-only bind remounts made once every mount point and device exists (runc: /dev and tmpfs are mounted rw first). */
 type Deferred = { fd: number; flags: number }[];
 
-function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolean, deferred: Deferred): void {
+function applyFs(rootfs: string, op: FsMountOp, userns: boolean, deferred: Deferred): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   const prior = op.type === 'tmpfs' ? priorDirMode(dest) : null;
   ensureDir(dest);
+  const covered = op.tmpcopyup ? openCovered(dest) : null;
   const later = (op.type === 'tmpfs' || op.destination === '/dev') && (op.flags & MS_RDONLY) !== 0;
   const flags = later ? op.flags & ~MS_RDONLY : op.flags;
   try {
@@ -167,6 +174,7 @@ function applyFs(rootfs: string, op: MountOp & { kind: 'mount' }, userns: boolea
     const locked = lockedFlagsFromStatvfs(libc.statvfsFlags('/sys'));
     libc.mount(null, dest, null, MS_BIND | MS_REMOUNT | MS_REC | op.flags | locked, null);
   }
+  if (covered !== null) copyUp(covered, dest);
   if (prior !== null) fs.chmodSync(dest, prior);
   finishMount(dest, op);
   if (later) deferred.push({ fd: libc.open(dest, O_PATH | O_CLOEXEC | O_NOFOLLOW), flags: op.flags | MS_BIND | MS_REMOUNT });
@@ -180,8 +188,9 @@ function remountDeferred(deferred: Deferred): void {
 function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void {
   const dest = guardedDestination(rootfs, op, op.type, null);
   ensureDir(dest);
-  // Not the copies an earlier bind of /sys made inside the rootfs (this tmpfs hides them).
-  const hierarchies = hostCgroupHierarchies().filter((h) => !isSubpath(rootfs, h.mountpoint));
+  // The host's hierarchies under /sys/fs/cgroup only: not the copies an earlier bind of /sys made
+  // inside the rootfs (this tmpfs hides them), nor cgroup mounts elsewhere (CRIU's cgroup yard).
+  const hierarchies = hostCgroupHierarchies().filter((h) => isSubpath('/sys/fs/cgroup', h.mountpoint) && !isSubpath(rootfs, h.mountpoint));
   const steps = planCgroupMount(op, { hierarchies, selfCgroup: fs.readFileSync('/proc/self/cgroup', 'utf8'), cgroupNs });
   for (const step of steps) {
     const at = step.name ? path.join(dest, step.name) : dest;
@@ -195,8 +204,7 @@ function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void
     else if (step.kind === 'bind') cgroupBind(rootfs, op, at, step);
     else {
       try {
-        // A v1 hierarchy being set up or torn down elsewhere makes the kernel answer EBUSY/ENOENT for a moment.
-        retrying(['EBUSY', 'ENOENT'], 3, () => mountOnto(rootfs, at, step.source, step.fstype, step.flags, step.data));
+        mountOnto(rootfs, at, step.source, step.fstype, step.flags, step.data);
       } catch (e) {
         const code = (e as SysError).code;
         if (!step.fallback || (code !== 'EPERM' && code !== 'EBUSY')) throw e;
@@ -205,16 +213,6 @@ function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void
     }
     if (prior !== null) fs.chmodSync(at, prior);
     for (const p of op.propagation) libc.mount(null, at, null, p, null);
-  }
-}
-
-function retrying(codes: string[], tries: number, f: () => void): void {
-  for (let i = 1; ; i++) {
-    try {
-      return f();
-    } catch (e) {
-      if (i >= tries || !codes.includes((e as SysError).code)) throw e;
-    }
   }
 }
 
@@ -238,7 +236,7 @@ function createDevice(rootfs: string, d: DeviceNodePlan): void {
 
 function setupDev(plan: InitPlan, ops: MountOp[]): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   const devIsHostBind = ops.some((o) => o.kind === 'bind' && o.destination === '/dev');
   const devices = planDevices(plan.spec.linux?.devices, { userns });
   const configured = new Set((plan.spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
@@ -260,9 +258,17 @@ function isSymlink(p: string): boolean {
   try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
 }
 
+/**
+ * Does the init run in a user namespace, its own or the runtime's (rootless podman runs the
+ * runtime as root of one)? Then devices are bind-mounted and locked mount flags kept.
+ */
+function inUserNs(plan: InitPlan): boolean {
+  return plan.namespaces.has('user') !== 'none' || plan.rootless;
+}
+
 export function setupRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
-  const userns = plan.namespaces.has('user') !== 'none';
+  const userns = inUserNs(plan);
   libc.mount(null, '/', null, planRootPropagation(plan.spec.linux?.rootfsPropagation).before, null);
   // pivot_root refuses a shared parent (or root) mount; the rootfs bound from a private one is private.
   const here = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
@@ -274,7 +280,7 @@ export function setupRootfs(plan: InitPlan): void {
   try {
     for (const op of ops) {
       try {
-        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds);
+        if (op.kind === 'bind') applyBind(rootfs, op, plan.idmapFds, plan.mountSourceFds);
         else if (op.kind === 'cgroup') applyCgroup(rootfs, op, plan.namespaces.has('cgroup') !== 'none');
         else applyFs(rootfs, op, userns, deferred);
       } catch (e) {
@@ -292,6 +298,7 @@ export function setupRootfs(plan: InitPlan): void {
 export function enterRootfs(plan: InitPlan): void {
   const rootfs = plan.rootfs;
   if (plan.noPivot) {
+    hideHostProcSys(rootfs);
     libc.chdir(rootfs);
     libc.mount(rootfs, '/', null, MS_MOVE, null);
     libc.chroot('.');

@@ -10,13 +10,14 @@ import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
 import { channelPair, receive, send } from './channel';
 import { planInit, applySocketActivation, type InitPlan } from './init-plan';
-import { prepareIdMaps, writeIdMaps, type IdMapSetup } from './userns-setup';
+import { prepareIdMaps, writeIdMaps, checkRootlessProcess, type IdMapSetup } from './userns-setup';
 import { runInit } from './init-process';
-import { runHooks, runHooksWarnOnly } from './hooks';
+import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { containerDeviceRules } from '../linux/device-access';
 import { connectConsoleSocket, connectUnixStream } from '../linux/console';
 import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
+import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
@@ -35,6 +36,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** An already connected socket to send the pty master to (run's own terminal relay). */
   consoleSocketFd?: number;
+  /** The size of the terminal run relays to (it wins over process.consoleSize, as with runc). */
+  consoleSize?: { height: number; width: number };
   /** Not the host's root (--rootless): cgroups only where delegated, maps through newuidmap when needed. */
   rootless?: boolean;
   /** Receives warnings (the CLI logs them). */
@@ -89,13 +92,16 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, bundle: loaded.bundle, rootfs: loaded.rootfs, spec, preserveFds: o.preserveFds ?? 0,
       noPivot: o.noPivot === true, fifoPath: fifo, state,
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
-      setgroupsDenied: idMaps?.denySetgroups === true,
+      setgroupsDenied: idMaps?.denySetgroups === true, rootless: o.rootless,
     });
+    if (o.consoleSize) plan.consoleSize = o.consoleSize;
     applySocketActivation(plan, process.env, process.pid);
+    if (o.rootless) checkRootlessProcess(plan);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
     if (plan.seccomp) prepareSeccomp(plan.seccomp);
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
+    plan.mountSources = mountSourceRequests(plan);
     const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
@@ -104,10 +110,11 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
       created: new Date().toISOString(), annotations: spec.annotations ?? {}, hooks: spec.hooks ?? {},
       cgroups: cgroups.paths(), ownPidNamespace: plan.namespaces.has('pid') === 'new', owner: process.getuid?.() ?? 0,
+      rootless: o.rootless === true,
     };
     saveRecord(dir, pending);
     const resources = spec.linux?.resources;
-    cgroups.apply(resources && { ...resources, devices: containerDeviceRules(spec) });
+    cgroups.apply({ ...resources, devices: containerDeviceRules(spec) });
 
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
     const [parentEnd, childEnd] = channelPair();
@@ -167,7 +174,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           reap1();
           break;
         case 'hooks': {
-          const state: State = { ...plan.state, status: 'creating', pid: initPid };
+          const state = hookState(plan.state, 'creating', initPid);
           try {
             runHooks('prestart', plan.hooks.prestart, state);
             runHooks('createRuntime', plan.hooks.createRuntime, state);
@@ -178,6 +185,9 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
           send(fd, { type: 'ok', pid: initPid });
           break;
         }
+        case 'mount-sources':
+          sendMountSources(stage1, plan.mountSources ?? [], fd);
+          break;
         case 'seccomp-notify':
           sendToSeccompListener(plan, libc.recvFd(fd).fd, initPid);
           break;

@@ -3,7 +3,7 @@
 // changes; it joins every namespace and the cgroups of the container.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProcess, parseSpecText } from '../spec/load';
+import { errnoText, parseProcess, parseSpecText, readConfigFile } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
@@ -18,9 +18,12 @@ import { hostLsm, lsmRefusal } from '../linux/lsm';
 import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
-import { RuntimeError, loadRecord, stateDir, writeFileAtomic, type ContainerRecord } from './state';
+import { openPidFile } from './pid-file';
+import { debug } from './debug';
+import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
+import { RuntimeError, loadRecord, stateDir, type ContainerRecord } from './state';
 
-const PR_SET_CHILD_SUBREAPER = 36, O_RDONLY = 0, O_CLOEXEC = 0x80000;
+const PR_SET_CHILD_SUBREAPER = 36, O_RDONLY = 0, O_CLOEXEC = 0x80000, AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
 
 export interface ExecOptions {
   root: string;
@@ -57,7 +60,12 @@ function parseUser(u: string): { uid: number; gid?: number } {
 /** The process to run: --process FILE, or the container's process changed by the flags. */
 export function execProcess(base: Process, o: ExecOptions): Process {
   if (o.processFile) {
-    const text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.processFile, 'utf8');
+    let text: string;
+    try {
+      text = o.processFile === '-' ? fs.readFileSync(0, 'utf8') : readConfigFile(o.processFile);
+    } catch (e) {
+      throw new RuntimeError(`--process ${o.processFile}: ${errnoText(e)}`);
+    }
     return parseProcess(text, path.basename(o.processFile));
   }
   if (o.args.length === 0) throw new RuntimeError('exec needs a command (or --process FILE)');
@@ -99,6 +107,11 @@ function openNamespaces(rec: ContainerRecord): ExecChildPlan['namespaces'] {
   return out;
 }
 
+/** The container's user namespace denies setgroups(2) (an unprivileged runtime mapped its own gid). */
+function setgroupsDenied(pid: number): boolean {
+  try { return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny'; } catch { return false; }
+}
+
 export async function execInContainer(o: ExecOptions): Promise<number> {
   const rec = loadRecord(o.root, o.id);
   const status = containerStatus(o.root, rec);
@@ -115,23 +128,32 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     { where: `${at}selinuxLabel`, value: proc.selinuxLabel, module: 'selinux' },
   ], hostLsm());
   if (lsm) throw new RuntimeError(lsm);
-  if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
+  // Without a console socket, ocits holds the pty master itself and relays it to its own stdio.
+  const relayed = proc.terminal && !o.consoleSocket;
+  if (relayed && o.detach) throw new RuntimeError('cannot allocate a tty for a detached process without --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, false, o.warn),
-    namespaces: openNamespaces(rec),
+    // The container's own capabilities were warned about by create: once is enough.
+    process: planProcess({ ...spec, process: proc }, setgroupsDenied(rec.pid), o.processFile || o.caps.length ? o.warn : undefined),
+    namespaces: [],
     preserveFds: o.preserveFds,
-    consoleSize: proc.consoleSize,
+    consoleSize: (relayed ? ownTerminalSize() : undefined) ?? proc.consoleSize,
     seccomp: planSeccomp(spec.linux?.seccomp),
   };
   if (plan.seccomp) prepareSeccomp(plan.seccomp);
   const cleanupFds = () => plan.namespaces.forEach((n) => libc.close(n.fd));
   let execPid = 0;
+  let ours: number | undefined;
+  let relay: TerminalRelay | undefined;
+  const pidFile = o.pidFile ? openPidFile(o.pidFile) : undefined;
   try {
+    plan.namespaces = openNamespaces(rec);
+    debug(() => `exec ${o.id}: joins ${plan.namespaces.map((n) => n.path).join(', ') || 'no namespace'}, runs ${JSON.stringify(proc.args)} as ${proc.user.uid}:${proc.user.gid}`);
     if (proc.terminal && o.consoleSocket) plan.consoleSocketFd = connectConsoleSocket(o.consoleSocket);
+    if (relayed) [ours, plan.consoleSocketFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
     const [parentEnd, childEnd] = channelPair();
     const stage1 = libc.forkProcess();
-    if (stage1 === 0) runExecChild(plan, childEnd, [parentEnd]);
+    if (stage1 === 0) runExecChild(plan, childEnd, ours === undefined ? [parentEnd] : [parentEnd, ours]);
     libc.close(childEnd);
     if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
     try {
@@ -139,12 +161,32 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     } finally {
       libc.close(parentEnd);
     }
+    if (ours !== undefined) relay = relayTerminal(receiveMaster(ours));
+    debug(`exec ${o.id}: process pid ${execPid}${relay ? ', relaying its terminal' : ''}`);
+    pidFile?.commit(execPid);
+  } catch (e) {
+    pidFile?.abort();
+    // Started, but ocits cannot report it as asked: no process is left behind (as runc).
+    if (execPid) { try { libc.kill(execPid, 9); libc.waitpid(execPid, 0); } catch { /* gone */ } }
+    throw e;
   } finally {
     cleanupFds();
+    if (ours !== undefined) libc.close(ours);
   }
-  if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(execPid), 0o644);
   if (o.detach) return 0;
-  return waitForExit(execPid);
+  const exitStatus = await waitForExit(execPid);
+  debug(`exec ${o.id}: process exited, status ${exitStatus}`);
+  if (relay) await relay.finish();
+  return exitStatus;
+}
+
+/** The pty master the process sent over our socketpair (before it exec'd). */
+function receiveMaster(sock: number): number {
+  try {
+    return libc.recvFd(sock).fd;
+  } catch (e) {
+    throw new RuntimeError(`the process did not send its terminal: ${(e as Error).message}`);
+  }
 }
 
 function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgroupRequest[]): number {
@@ -158,6 +200,7 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
+        debug(() => `exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;

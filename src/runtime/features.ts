@@ -7,7 +7,11 @@ import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { OCI_VERSION } from '../spec/types';
 
 /** `checkpoint`: the annotations src/checkpoint/features.ts reports about CRIU. */
-export function featuresDocument(seccomp?: object, checkpoint?: Record<string, string>): object {
+/**
+ * `rootless`: the caller is not the host's root. ID-mapped mounts then need privileges it
+ * lacks, and cgroups are managed only where delegated to it.
+ */
+export function featuresDocument(seccomp?: object, checkpoint?: Record<string, string>, rootless = false): object {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -21,12 +25,13 @@ export function featuresDocument(seccomp?: object, checkpoint?: Record<string, s
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: true } },
+      mountExtensions: { idmap: { enabled: !rootless } },
     },
     annotations: {
       'org.opencontainers.ocits.version': '0.1.0',
       'org.opencontainers.ocits.checkpoint.enabled': 'false',
       ...checkpoint,
+      'org.opencontainers.ocits.rootless': String(rootless),
     },
   };
 }

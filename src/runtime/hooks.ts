@@ -11,6 +11,20 @@ export type HookPhase = 'prestart' | 'createRuntime' | 'createContainer' | 'star
 
 export class HookError extends Error {}
 
+/**
+ * The state a hook gets, as runc 1.1 gives it, keys in its order: prestart and createRuntime
+ * "creating" with the host pid, createContainer "creating" and startContainer "created" with
+ * the init's pid as the container sees it (they run in its namespaces), poststart "created"
+ * with the host pid, poststop "stopped".
+ */
+export function hookState(base: State, status: State['status'], pid?: number): State {
+  const { ociVersion, id, bundle, annotations } = base;
+  return {
+    ociVersion, id, status, ...(pid !== undefined ? { pid } : {}), bundle,
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+  };
+}
+
 function describe(phase: HookPhase, index: number, hook: Hook): string {
   return `${phase} hook #${index} (${hook.path})`;
 }

@@ -38,11 +38,18 @@ export interface InitPlan {
   state: State;
   /** Connected console socket (terminal: true), inherited by the init. */
   consoleSocketFd?: number;
+  /** The pty's size when it is not process.consoleSize (run's relay: the user's terminal). */
+  consoleSize?: { height: number; width: number };
   /** O_PATH fd of the exec FIFO, opened by the runtime: a user-namespaced init could not reach the state dir. */
   fifoFd: number;
   seccomp: SeccompPlan | null;
+  /** The runtime is not the host's root (unprivileged, or root of a user namespace such as rootless podman's). */
+  rootless: boolean;
   /** Detached ID-mapped mounts the runtime prepared (linux/idmap.ts): mounts[] index → fd, inherited by the init. */
   idmapFds?: Record<number, number>;
+  /** Bind sources the runtime opens for an init in a user namespace (linux/mount-sources.ts), and the fds it got. */
+  mountSources?: { index: number; source: string }[];
+  mountSourceFds?: Record<number, number>;
 }
 
 export interface InitOptions {
@@ -59,6 +66,7 @@ export interface InitOptions {
   warn?: (msg: string) => void;
   /** The runtime writes "deny" to the user namespace's setgroups (unprivileged, own gid mapped). */
   setgroupsDenied?: boolean;
+  rootless?: boolean;
 }
 
 /** Is container id `id` mapped in these mappings? */
@@ -141,6 +149,7 @@ export function planInit(o: InitOptions): InitPlan {
     consoleSocketFd: o.consoleSocketFd,
     fifoFd: o.fifoFd,
     seccomp: planSeccomp(spec.linux?.seccomp),
+    rootless: o.rootless === true,
   };
 }
 

@@ -16,9 +16,11 @@ import type { SeccompPlan } from '../linux/seccomp-plan';
 import { isMapped, lookPath } from './init-plan';
 import { CLONE_NEWTIME } from '../linux/namespaces';
 import { applyIdentity, applyOomScoreAdj, applyRlimits } from '../linux/identity';
+import { envWithHome, readPasswd } from '../linux/home';
 import { setupRootfs, enterRootfs, finishRootfs } from '../linux/rootfs';
+import { receiveMountSources } from '../linux/mount-sources';
 import { reopenDevNullStdio } from '../linux/devnull-stdio';
-import { runHooks } from './hooks';
+import { hookState, runHooks } from './hooks';
 import { attachTerminal } from '../linux/console';
 import { loadSeccomp } from '../linux/seccomp';
 import { recordRuntimeExe, refuseRuntimeExe, verifyCwd } from '../linux/exe-guard';
@@ -46,6 +48,9 @@ function fail(fd: number, e: unknown): never {
 export function runInit(plan: InitPlan, fd: number, runtimeFds: number[]): never {
   try {
     for (const f of runtimeFds) libc.close(f);
+    // Before the process turns non-dumpable: then its /proc files belong to root, and an
+    // unprivileged runtime's init could no longer write its own oom_score_adj (inherited from here on).
+    applyOomScoreAdj(plan.process.identity);
     libc.prctl(PR_SET_DUMPABLE, 0);
     recordRuntimeExe();
     stage1(plan, fd);
@@ -76,12 +81,22 @@ function stage1(plan: InitPlan, fd: number): never {
     }
   });
   for (const j of toJoin) {
-    libc.setns(j.nsfd, j.kind.flag, j.path);
+    try {
+      libc.setns(j.nsfd, j.kind.flag, j.path);
+    } catch (e) {
+      // EINVAL: the kernel found the fd is not a namespace of this type (or no namespace at all).
+      const why = (e as { code?: string }).code === 'EINVAL' ? `not a ${j.kind.type} namespace` : (e as Error).message.replace(/^setns \S+: /, '');
+      throw new Error(`linux.namespaces: ${j.kind.type} namespace ${j.path}: ${why}`);
+    }
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
   if (ns.newUser && isMapped(plan.gidMappings, 0)) libc.setresgid(0, 0, 0);
   if (ns.has('network') === 'new') bringUpLoopback();
+  if (plan.mountSources?.length) {
+    send(fd, { type: 'mount-sources' });
+    plan.mountSourceFds = receiveMountSources(fd);
+  }
   if (plan.timeOffsets && ns.newFlags & CLONE_NEWTIME) fs.writeFileSync('/proc/self/timens_offsets', plan.timeOffsets);
   const pid = libc.forkProcess();
   if (pid === 0) {
@@ -114,8 +129,8 @@ function stage2(plan: InitPlan, fd: number): never {
   if (mountNs === 'new') setupRootfs(plan);
   send(fd, { type: 'hooks', phase: 'createRuntime' });
   // The runtime answers with the init's pid as the host sees it, for the hooks' state.
-  const hostPid = Number(expect(fd, 'ok').pid);
-  runHooks('createContainer', plan.hooks.createContainer, { ...plan.state, status: 'created', pid: hostPid });
+  expect(fd, 'ok');
+  runHooks('createContainer', plan.hooks.createContainer, hookState(plan.state, 'creating', libc.getpid()));
   if (mountNs === 'new') enterRootfs(plan);
   else {
     // No mount namespace of its own (none, or joined by path): mounts are not made, since they
@@ -127,14 +142,13 @@ function stage2(plan: InitPlan, fd: number): never {
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
   if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
-  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.consoleSize ?? plan.spec.process?.consoleSize);
   // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
   else libc.setsid();
 
   const exe = lookPath(proc.args[0], proc.env, isExecutable, fs.existsSync);
   if (!fs.existsSync(proc.cwd)) throw new Error(`process.cwd ${proc.cwd}: no such file or directory in the container`);
   applyRlimits(proc.identity);
-  applyOomScoreAdj(proc.identity);
   // A filter with SCMP_ACT_NOTIFY is loaded now, so that its listener fd can go to the
   // runtime (which hands it to linux.seccomp.listenerPath) while create still runs.
   let seccompLoaded = false;
@@ -158,7 +172,7 @@ function stage2(plan: InitPlan, fd: number): never {
   libc.close(fifo);
   libc.close(fdDir);
   try {
-    runHooks('startContainer', plan.hooks.startContainer, { ...plan.state, status: 'created', pid: hostPid });
+    runHooks('startContainer', plan.hooks.startContainer, hookState(plan.state, 'created', libc.getpid()));
     libc.write(w, Buffer.from('0')); // w stays open: exec closes it, which tells `start` the process runs
     execUserProcess(exe, proc, plan.preserveFds, seccompLoaded ? null : plan.seccomp);
   } catch (e) {
@@ -175,6 +189,7 @@ function stage2(plan: InitPlan, fd: number): never {
  */
 export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: number, seccomp: SeccompPlan | null): never {
   prepareExec(preserveFds);
+  const env = envWithHome(proc.env, proc.identity.uid, readPasswd());
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the identity drops it.
   const nnp = proc.identity.noNewPrivileges;
   if (seccomp && !nnp) loadSeccomp(seccomp);
@@ -186,7 +201,7 @@ export function execUserProcess(exe: string, proc: ProcessPlan, preserveFds: num
   verifyCwd(proc.cwd);
   refuseRuntimeExe(exe);
   if (seccomp && nnp) loadSeccomp(seccomp);
-  return libc.execve(exe, proc.args, proc.env);
+  return libc.execve(exe, proc.args, env);
 }
 
 function tryChdir(dir: string): boolean {

@@ -5,7 +5,8 @@ import * as libc from '../sys/libc';
 import { SysError } from '../sys/errno';
 import { parseSignal } from '../linux/signals';
 import { cgroupManagerFromPaths } from '../cgroups';
-import { runHooksWarnOnly } from './hooks';
+import { hookState, runHooksWarnOnly } from './hooks';
+import { criuRootOf, releaseCriuRoot } from '../checkpoint/criu-root';
 import {
   RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
   lockContainer, stateDir, stateDocument,
@@ -34,6 +35,8 @@ export function containerState(root: string, id: string): State & { rootfs: stri
   return {
     ociVersion: doc.ociVersion, id: doc.id, pid: doc.pid ?? 0, status: doc.status, bundle: doc.bundle,
     rootfs: rec.rootfs, created: rec.created, ...(doc.annotations ? { annotations: doc.annotations } : {}), owner: '',
+    // Beyond runc's fields: tells an engine the container was made without the host's root (no cgroup limits unless delegated).
+    ...(rec.rootless ? { rootless: true } : {}),
   };
 }
 
@@ -79,7 +82,7 @@ export function startContainer(root: string, id: string): void {
     return rec;
   });
   // The spec: a failing poststart hook is logged, and the others still run.
-  for (const w of runHooksWarnOnly('poststart', rec.hooks.poststart, stateDocument(rec, 'running'))) {
+  for (const w of runHooksWarnOnly('poststart', rec.hooks.poststart, hookState(stateDocument(rec, 'running'), 'created', rec.pid))) {
     process.stderr.write(`ocits: warning: ${w}\n`);
   }
 }
@@ -172,7 +175,7 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
     if (!rec) {
       if (!o.force) throw new RuntimeError(`container "${id}" is not fully created; use delete --force to remove it`);
       killHalfCreated(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
       return;
     }
     const status = containerStatus(root, rec);
@@ -188,10 +191,16 @@ export function deleteContainer(root: string, id: string, o: DeleteOptions = {})
     const cg = cgroupManagerFromPaths(rec.cgroups);
     cg.destroy();
     removeEmptyParents(rec);
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
     const warnings = runHooksWarnOnly('poststop', rec.hooks.poststop, stateDocument(rec, 'stopped'));
     for (const w of warnings) process.stderr.write(`ocits: warning: ${w}\n`);
   });
+}
+
+/** Removes a state directory, after the rootfs bind a killed restore may have left in it. */
+function removeStateDir(dir: string): void {
+  if (!releaseCriuRoot(dir)) throw new RuntimeError(`${criuRootOf(dir)} is still mounted; unmount it first`);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ContainerRecord {
   /** The init's pid namespace is its own (kill --all may rely on it). */
   ownPidNamespace: boolean;
   owner: number;
+  /** Created by a runtime that is not the host's root (--rootless). */
+  rootless?: boolean;
 }
 
 export function validateId(id: string | undefined): string {

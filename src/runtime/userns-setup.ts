@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { IdMapping } from '../spec/types';
 import { checkHelperMappings, helperArgs, parseSubIds, planIdMapWrite, type Caller, type IdMapWritePlan } from '../linux/userns-maps';
-import { mappingText } from './init-plan';
+import { mappingText, type InitPlan } from './init-plan';
+import { checkRootlessOomScoreAdj, checkRootlessRlimits, parseHardLimits } from '../linux/rootless-limits';
 import { RuntimeError } from './state';
 
 export interface IdMapSetup extends IdMapWritePlan {
@@ -95,4 +96,11 @@ export function writeIdMaps(pid: number, s: IdMapSetup): void {
   }
   if (s.gid === 'helper') runHelper(s.newgidmap!, pid, 'gid_map', s.gidMappings);
   else writeDirect(pid, 'gid_map', s.gidMappings);
+}
+
+/** Rlimits only lowered, oom_score_adj only raised: what an unprivileged runtime can apply. */
+export function checkRootlessProcess(plan: InitPlan): void {
+  const id = plan.process.identity;
+  checkRootlessRlimits(id.rlimits, parseHardLimits(readText('/proc/self/limits')));
+  checkRootlessOomScoreAdj(id.oomScoreAdj, Number(readText('/proc/self/oom_score_adj').trim() || 0));
 }

@@ -1,7 +1,7 @@
 // Loading and validating a bundle's config.json (and the JSON bodies of
 // `exec --process` and `update --resources`). Every problem is a ConfigError
 // with a one-line message naming the file, the JSON pointer and the expectation.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { JsonSyntaxError, parseJson64 } from './json64';
@@ -44,9 +44,30 @@ const ERRNO_TEXT: Record<string, string> = {
   EIO: 'input/output error',
 };
 
-function errnoText(e: unknown): string {
+export function errnoText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
+  if (err && (err.code === 'ENOTREG' || err.code === 'EFBIG')) return err.message;
   return (err && err.code && ERRNO_TEXT[err.code]) || (err && err.code) || String(e);
+}
+
+/** Largest config or process file read (runc reads any size; a bound keeps memory bounded). */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a config-like file: only a regular file (a FIFO would block, /dev/zero never
+ * ends), at most MAX_CONFIG_BYTES. Errors carry the errno text or the reason.
+ */
+export function readConfigFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    if (st.size > MAX_CONFIG_BYTES) throw Object.assign(new Error(`larger than ${MAX_CONFIG_BYTES} bytes`), { code: 'EFBIG' });
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Parse JSON text (keeping big integers exact); syntax errors become ConfigError with line/column. */
@@ -110,7 +131,7 @@ export function loadBundleConfig(bundleDir: string, opts: LoadOptions = {}): Loa
   const configPath = resolve(bundle, label);
   let text: string;
   try {
-    text = readFileSync(configPath, 'utf8');
+    text = readConfigFile(configPath);
   } catch (e) {
     throw new ConfigError(`bundle ${bundleDir}: ${label}: ${errnoText(e)}`, { file: label, detail: errnoText(e) });
   }

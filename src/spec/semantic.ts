@@ -38,12 +38,29 @@ const HOOK_KINDS: (keyof Hooks)[] = ['prestart', 'createRuntime', 'createContain
 
 const q = (s: unknown): string => JSON.stringify(s);
 
+/**
+ * Strings with a NUL byte: C sees only the part before it, so a check made on the
+ * whole string in JS would not hold for what the kernel gets ("/proc\0x" is /proc).
+ */
+export function nulIssues(value: unknown, at: (string | number)[] = []): SemanticIssue[] {
+  if (typeof value === 'string') return value.includes('\0') ? [{ pointer: ptr(...at), detail: 'must not contain a NUL byte' }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulIssues(v, [...at, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => (k.includes('\0')
+      ? [{ pointer: ptr(...at), detail: `key ${JSON.stringify(k)} must not contain a NUL byte` }]
+      : nulIssues(v, [...at, k])));
+  }
+  return [];
+}
+
 /** All semantic problems of a full config, in document order (empty when fine). */
 export function checkSpecSemantics(spec: Spec, opts: SemanticOptions = {}): SemanticIssue[] {
   const out: SemanticIssue[] = [];
   const add = (pointer: string, detail: string): void => {
     out.push({ pointer, detail });
   };
+  const nul = nulIssues(spec);
+  if (nul.length > 0) return nul;
 
   if (!VERSION_RE.test(spec.ociVersion)) add('/ociVersion', `must be a 1.x.y version string (got ${q(spec.ociVersion)})`);
 
@@ -130,6 +147,10 @@ export function checkSpecSemantics(spec: Spec, opts: SemanticOptions = {}): Sema
  */
 export function checkProcessSemantics(proc: Process, base: string): SemanticIssue[] {
   const out: SemanticIssue[] = [];
+  if (base === '') {
+    const nul = nulIssues(proc);
+    if (nul.length > 0) return nul;
+  }
   if (!proc.args || proc.args.length === 0) out.push({ pointer: `${base}/args`, detail: 'must be a non-empty array' });
   if (!isAbsolute(proc.cwd)) out.push({ pointer: `${base}/cwd`, detail: `must be an absolute path (got ${q(proc.cwd)})` });
   const seen = new Map<string, number>();

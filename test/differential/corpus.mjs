@@ -47,7 +47,7 @@ async function startPod() {
 
 /** Cgroup dirs an ocits container left under this run's parent (any hierarchy). */
 function ocitsCgroupsLeft() {
-  const r = spawnSync('sh', ['-c', `find /sys/fs/cgroup/*/${runId} /sys/fs/cgroup/*/ocits -type d -name '*-ocits-*' 2>/dev/null`], { encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `find /sys/fs/cgroup/*/${runId} /sys/fs/cgroup/*/ocits -type d -name '${runId}-ocits-*' 2>/dev/null`], { encoding: 'utf8' });
   return r.stdout.trim().split('\n').filter(Boolean);
 }
 
@@ -107,7 +107,7 @@ for (const rel of configs) {
     const diffs = differences(ocits, runc);
     let explained = 0;
     for (const d of diffs) {
-      const entry = allowed(ALLOWLIST, rel, d.field);
+      const entry = allowed(ALLOWLIST, rel, d);
       if (entry) {
         used.add(entry);
         explained++;

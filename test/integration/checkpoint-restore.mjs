@@ -17,8 +17,13 @@ import { REPO } from '../lib/bundle.mjs';
 const criu = findCriu();
 const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /data/counter; sleep 0.1; done';
 
+/** The number in a file the container rewrites (`echo $i > file`): read again while caught truncated. */
 const readInt = (file) => {
-  try { const n = parseInt(fs.readFileSync(file, 'utf8'), 10); return Number.isNaN(n) ? null : n; } catch { return null; }
+  for (let i = 0; i < 100; i++) {
+    try { const n = parseInt(fs.readFileSync(file, 'utf8'), 10); if (!Number.isNaN(n)) return n; } catch { return null; }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
+  return null;
 };
 
 /** Processes whose root is `dir` (a container left running from it). */
@@ -172,6 +177,27 @@ if (!isRoot) {
     const none = rt.cli(['restore', '--image-path', path.join(work, 'nothing'), '--bundle', b.dir, other]);
     t.equal(none.status, 1);
     t.match(none.stderr, /^ocits: restore: .*nothing: not a checkpoint/);
+  });
+
+  t.test('ocits: a restore killed half-way is undone by delete --force, the rootfs intact', async (t) => {
+    const rt = RUNTIMES[0];
+    const { b, id } = await counter0(t, rt);
+    const img = imageDir();
+    t.equal(rt.cli(['checkpoint', '--image-path', img, id]).status, 0);
+    const started = path.join(work, 'slow-hook-started');
+    const config = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8'));
+    config.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${started}; sleep 60`] }] };
+    fs.writeFileSync(path.join(b.dir, 'config.json'), JSON.stringify(config));
+    const p = spawn(OCITS, ['--root', root, 'restore', '-d', '--image-path', img, '--bundle', b.dir, id], { stdio: 'ignore', env: ocitsEnv() });
+    const exited = new Promise((resolve) => p.on('exit', resolve));
+    await until(() => fs.existsSync(started), 20000, 'the restore to reach its prestart hook');
+    p.kill('SIGKILL');
+    await exited;
+    t.ok(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(root, id, 'criu-root')), 'the killed restore left its rootfs bind');
+    const del = rt.cli(['delete', '-f', id]);
+    t.equal(del.status, 0, del.stderr);
+    t.same(leftovers(root, b.dir, id), [], 'nothing left');
+    t.ok(fs.existsSync(path.join(b.rootfs, 'bin/busybox')), 'the rootfs is intact');
   });
 
   async function counter0(t, rt) {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { OCITS, isRoot, leftovers, makeBundle, makeRoot, ocits, ocitsEnv, uniqueId, until } from '../lib/bundle.mjs';
+import { OCITS, REPO, isRoot, leftovers, makeBundle, makeRoot, ocits, ocitsEnv, uniqueId, until } from '../lib/bundle.mjs';
 import { findCriu } from '../lib/criu.mjs';
 
 const criu = findCriu();
@@ -37,8 +37,13 @@ function runtimes(root, rroot) {
   ];
 }
 
+/** The number in a file the container rewrites (`echo $i > file`): read again while caught truncated. */
 const readInt = (file) => {
-  try { const n = parseInt(fs.readFileSync(file, 'utf8'), 10); return Number.isNaN(n) ? null : n; } catch { return null; }
+  for (let i = 0; i < 100; i++) {
+    try { const n = parseInt(fs.readFileSync(file, 'utf8'), 10); if (!Number.isNaN(n)) return n; } catch { return null; }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
+  return null;
 };
 const stateOf = (rt, id) => {
   const r = rt.cli(['state', id]);
@@ -78,6 +83,31 @@ if (!isRoot) {
     const r = ocits(['--root', root, '--criu', '/nonexistent/criu', 'checkpoint', 'no-such-ct']);
     t.equal(r.status, 1);
     t.match(r.stderr, /^ocits: checkpoint: container "no-such-ct" does not exist\n$/, 'the container is looked up first');
+  });
+
+  t.test('a CRIU that is too old, or fails `criu check`, is named in a one-line error', async (t) => {
+    const fake = path.join(REPO, 'test/fixtures/fake-criu.mjs');
+    const annotations = (args, env) => JSON.parse(ocits([...args, 'features'], { env: ocitsEnv(env) }).stdout).annotations;
+    const old = annotations(['--criu', fake], { FAKE_CRIU_VERSION: '3.14' });
+    t.equal(old['org.opencontainers.ocits.checkpoint.enabled'], 'false');
+    t.match(old['org.opencontainers.ocits.checkpoint.criu'], `${fake} (--criu): CRIU version 31400 must be 31500 or higher`);
+    const failing = annotations(['--criu', fake], { FAKE_CRIU_CHECK: 'fail' });
+    t.match(failing['org.opencontainers.ocits.checkpoint.criu'], `${fake} (--criu): \`criu check\` failed: Error (criu/cr-check.c:1201): fake`);
+    t.equal(annotations(['--criu', fake], { FAKE_CRIU_VERSION: '4.0' })['org.opencontainers.ocits.checkpoint.enabled'], 'true');
+    // A failing criu first on PATH is passed over (Debian 12's 3.17 fails `criu check` on this kernel).
+    const bin = fs.mkdtempSync(path.join(work, 'bin-'));
+    fs.symlinkSync(fake, path.join(bin, 'criu'));
+    const viaPath = annotations([], { PATH: `${bin}:${process.env.PATH}`, OCITS_CRIU: '', FAKE_CRIU_CHECK: 'fail' });
+    if (viaPath['org.opencontainers.ocits.checkpoint.enabled'] === 'true') {
+      t.notMatch(viaPath['org.opencontainers.ocits.checkpoint.criu'], bin, 'another CRIU than the failing one on PATH');
+    } else {
+      t.match(viaPath['org.opencontainers.ocits.checkpoint.criu'], `${bin}/criu (PATH): \`criu check\` failed`);
+    }
+    const { id } = await started(t, runtimes(root, rroot)[0], ['sh', '-c', COUNTER]);
+    const r = ocits(['--root', root, '--criu', fake, 'checkpoint', '--image-path', dirs().img, id], { env: ocitsEnv({ FAKE_CRIU_VERSION: '3.14' }) });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /^ocits: checkpoint: no working CRIU: .*CRIU version 31400 must be 31500 or higher; name one with --criu PATH or \$OCITS_CRIU\n$/);
+    t.equal(stateOf(runtimes(root, rroot)[0], id)?.status, 'running', 'the container untouched');
   });
 
   for (const rt of runtimes(root, rroot)) {
@@ -163,6 +193,26 @@ if (!isRoot) {
         t.same(got, got.map((_, i) => i + 1), `one connection, no gap or restart (${got.length} lines, cut at ${cut})`);
       });
     }
+
+    t.test(`${rt.name}: runc's other flags, on a paused container`, async (t) => {
+      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);
+      await until(() => readInt(counter) >= 3, 10000, 'the counter');
+      t.equal(rt.cli(['pause', id]).status, 0, 'pause');
+      const { img, wk } = dirs();
+      const flags = ['--shell-job', '--file-locks', '--ext-unix-sk', '--auto-dedup', '--manage-cgroups-mode', 'soft', '--empty-ns', 'network'];
+      const ck = rt.cli(['checkpoint', ...flags, '--image-path', img, '--work-path', wk, id]);
+      t.equal(ck.status, 0, ck.stderr);
+      const frozen = readInt(counter);
+      const pidFile = path.join(work, `${id}.pid`);
+      const rs = rt.cli(['restore', '-d', ...flags, '--pid-file', pidFile, '--no-subreaper', '--no-pivot',
+        '--image-path', img, '--work-path', wk, '--bundle', b.dir, id]);
+      t.equal(rs.status, 0, rs.stderr);
+      const st = stateOf(rt, id);
+      t.equal(st?.status, 'running', 'a paused container comes back running');
+      t.equal(Number(fs.readFileSync(pidFile, 'utf8')), st?.pid, '--pid-file holds the restored pid');
+      await until(() => readInt(counter) > frozen, 10000, 'the restored counter');
+      t.ok(readInt(counter) > frozen, `counting on from ${frozen}`);
+    });
 
     t.test(`${rt.name}: what CRIU here cannot do fails with runc's messages, the container left running`, async (t) => {
       const { id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);

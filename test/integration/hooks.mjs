@@ -75,12 +75,11 @@ t.test('every hook kind runs, in order, with the state on stdin', async (t) => {
   for (const name of ['prestart', 'createRuntime', 'createRuntime2']) {
     t.same(readJson(dir, name), { ociVersion: readJson(dir, name).ociVersion, id: f.id, status: 'creating', pid, bundle }, `${name} state`);
   }
-  for (const name of ['createContainer', 'startContainer']) {
-    const s = readJson(dir, name);
-    t.match(s, { id: f.id, bundle, pid: Number }, `${name} state`);
-    t.ok(['creating', 'created'].includes(s.status), `${name} status ${s.status}`);
-  }
-  t.match(readJson(dir, 'poststart'), { id: f.id, status: 'running', pid, bundle });
+  // As runc 1.1 (see the corpus's run-hooks.hook-stdin.txt): the hooks that run in the
+  // container see the init's pid there (1 in its own pid namespace), and poststart "created".
+  t.match(readJson(dir, 'createContainer'), { id: f.id, bundle, pid: 1, status: 'creating' }, 'createContainer state');
+  t.match(readJson(dir, 'startContainer'), { id: f.id, bundle, pid: 1, status: 'created' }, 'startContainer state');
+  t.match(readJson(dir, 'poststart'), { id: f.id, status: 'created', pid, bundle });
   const stop = readJson(dir, 'poststop');
   t.match(stop, { id: f.id, status: 'stopped', bundle });
   t.match(readJson(dir, 'prestart').ociVersion, /^1\.\d+\.\d+/);

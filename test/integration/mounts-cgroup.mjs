@@ -47,7 +47,9 @@ function visible(raw) {
 }
 
 function hostV1Names() {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(' - cgroup ')).map((l) => path.basename(l.split(' ')[4])).sort();
+  // The host's own hierarchies (not other mounts of them, such as CRIU's cgroup yard).
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(' - cgroup ') && l.split(' ')[4].startsWith('/sys/fs/cgroup/'))
+    .map((l) => path.basename(l.split(' ')[4])).sort();
 }
 
 /** A bundle from a corpus config: placeholders filled, namespaces by path made new, a cgroup of our own. */

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fixture, fileRoot, isRoot, BUSYBOX } from '../lib/bundle.mjs';
+import { runcRun } from '../lib/runc-side.mjs';
 
 t.ok(isRoot, 'integration tests run as root');
 const root = fileRoot(t);
@@ -245,4 +246,31 @@ t.test("a tmpfs over an existing directory takes that directory's mode (as runc)
   const r = f.run();
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, '1770 /made\n710 /old\n710 /old-mode\n');
+});
+
+t.test('tmpcopyup: the tmpfs starts with a copy of the directory it covers (as runc)', async (t) => {
+  const script = 'ls -lnR /run | grep -v "^total"; cat /run/sub/f; grep " /run " /proc/self/mountinfo | sed "s/.* - /on: /" | cut -d" " -f1,2; touch /run/new && echo writable';
+  const f = fixture(t, root, ['sh', '-c', script], (c) => {
+    c.mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+  });
+  const run = path.join(f.b.rootfs, 'run');
+  fs.mkdirSync(path.join(run, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'sub', 'f'), 'from the image\n');
+  fs.chmodSync(path.join(run, 'sub', 'f'), 0o640);
+  fs.chownSync(path.join(run, 'sub', 'f'), 0, 34);
+  fs.chmodSync(path.join(run, 'sub'), 0o710);
+  fs.symlinkSync('/etc/passwd', path.join(run, 'link'));
+  const r = f.run();
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^lrwxrwxrwx +1 0 +0 .* link -> \/etc\/passwd$/m, 'a link stays a link');
+  t.match(r.stdout, /^drwx--x--- +2 0 +0 .* sub$/m, 'directory mode');
+  t.match(r.stdout, /^-rw-r----- +1 0 +34 .* f$/m, 'file owner and mode');
+  t.match(r.stdout, /^from the image$/m);
+  t.match(r.stdout, /^on: tmpfs$/m, 'on a tmpfs');
+  t.match(r.stdout, /^writable$/m);
+  t.notOk(fs.existsSync(path.join(run, 'new')), 'writes stay in the tmpfs');
+  const rc = runcRun(t, f.b.dir, `runc-${f.id}`);
+  t.equal(rc.status, 0, rc.stderr);
+  const noTimes = (s) => s.replace(/ [A-Z][a-z]{2} +\d+ +[\d:]+ /g, ' ');
+  t.equal(noTimes(r.stdout), noTimes(rc.stdout), 'runc sees the same');
 });

@@ -34,15 +34,15 @@ t.test('external mounts: bind mounts, masked files, devices (dump and restore)',
   ]);
 });
 
-t.test('cgroup v1 binds without a cgroup namespace', async (t) => {
-  const hs = [{ name: 'memory', fstype: 'cgroup', mountpoint: '/sys/fs/cgroup/memory' }, { name: 'unified', fstype: 'cgroup2', mountpoint: '/sys/fs/cgroup/unified' }];
-  t.same(plan.cgroupBindMounts(spec, hs), [
-    { key: '/sys/fs/cgroup/memory', val: '/sys/fs/cgroup/memory' }, { key: '/sys/fs/cgroup/unified', val: '/sys/fs/cgroup/unified' },
-  ]);
-  t.same(plan.cgroupBindMounts(spec, hs, (h) => `${h.mountpoint}/ct`).map((e) => e.val), ['/sys/fs/cgroup/memory/ct', '/sys/fs/cgroup/unified/ct']);
-  const withNs = { ...spec, linux: { namespaces: [{ type: 'cgroup' }] } };
-  t.same(plan.cgroupBindMounts(withNs, hs), [], 'a cgroup namespace: real cgroup mounts');
-  t.same(plan.cgroupBindMounts(spec, [hs[1]]), [], 'pure v2: a real cgroup2 mount');
+t.test('the binds of a cgroup mount are external', async (t) => {
+  const binds = (m) => (m.destination === '/sys/fs/cgroup'
+    ? [{ name: 'memory', source: '/sys/fs/cgroup/memory/ocits/a' }, { name: 'cpu,cpuacct', source: '/sys/fs/cgroup/cpu,cpuacct/ocits/a' }] : []);
+  t.same(plan.cgroupBindMounts(spec, binds, false), [
+    { key: '/sys/fs/cgroup/memory', val: '/sys/fs/cgroup/memory' }, { key: '/sys/fs/cgroup/cpu,cpuacct', val: '/sys/fs/cgroup/cpu,cpuacct' },
+  ], 'dump: keyed by where they sit');
+  t.same(plan.cgroupBindMounts(spec, binds, true).map((e) => e.val), ['/sys/fs/cgroup/memory/ocits/a', '/sys/fs/cgroup/cpu,cpuacct/ocits/a'],
+    "restore: the new container's cgroup directories");
+  t.same(plan.cgroupBindMounts(spec, () => [], false), [], 'no binds (a cgroup namespace, or cgroup2): nothing external');
 });
 
 t.test('namespaces by path', async (t) => {

@@ -74,3 +74,15 @@ t.test('type cgroup2 on a hybrid host: the cgroup2 hierarchy', async (t) => {
   t.equal(steps[0].fstype, 'cgroup2');
   t.equal(steps[0].fallback.source, '/sys/fs/cgroup/unified');
 });
+
+t.test('a hierarchy mounted twice (CRIU cgroup yard) counts once, at its first mount', async (t) => {
+  const hs = mi.cgroupHierarchies(mi.parseMountInfo([
+    '36 31 0:36 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids',
+    '40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd',
+    '41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw',
+    '90 27 0:36 / /tmp/cr/.criu.cgyard.X/pids rw - cgroup cgroup rw,pids',
+    '91 27 0:37 / /tmp/cr/.criu.cgyard.X/systemd rw - cgroup cgroup rw,name=systemd',
+    '92 27 0:38 / /tmp/cr/.criu.cgyard.X/unified rw - cgroup2 cgroup2 rw',
+  ].join('\n')));
+  t.same(hs.map((h) => h.mountpoint), ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified']);
+});

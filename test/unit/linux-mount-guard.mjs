@@ -48,3 +48,17 @@ t.test('LSM labels are refused, naming the field and why', async (t) => {
   t.same(hostLsm(() => null), { apparmor: false, selinux: false });
   t.same(hostLsm((p) => (p.includes('apparmor') ? 'N\n' : null)), { apparmor: false, selinux: false });
 });
+
+t.test('--no-pivot: the full proc and sysfs mounts outside the rootfs are the ones hidden', async (t) => {
+  const { fullProcSysOutside } = (await import('../../dist/lib/linux/no-pivot.js')).default;
+  const mi = [
+    '22 1 0:21 / /proc rw - proc proc rw',
+    '23 1 0:22 / /sys rw - sysfs sysfs rw',
+    '24 22 0:21 /sys /proc/sys ro - proc proc rw',
+    '50 40 0:30 / /b/rootfs/proc rw - proc proc rw',
+    '51 40 0:31 / /b/rootfs/sys ro - sysfs sysfs rw',
+    '52 1 0:32 / /b/rootfs2/proc rw - proc proc rw',
+    '53 1 0:33 / /tmp rw - tmpfs tmpfs rw',
+  ].join('\n');
+  t.same(fullProcSysOutside(mi, '/b/rootfs'), ['/proc', '/sys', '/b/rootfs2/proc']);
+});

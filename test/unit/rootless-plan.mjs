@@ -90,3 +90,38 @@ t.test('limits that need a cgroup', async (t) => {
   t.same(askedLimits({ memory: { limit: 1 << 20 }, pids: { limit: 10 }, blockIO: { weight: 100 } }), ['memory', 'pids', 'blkio']);
   t.same(askedLimits({ unified: { 'memory.max': '1M' } }), ['unified']);
 });
+
+t.test('rootless cgroups on fixture trees: a delegated subtree is used and limited, nothing else', async (t) => {
+  const { makeTree, read } = await import('../fixtures/cgroups/fixture.mjs');
+  const { rootlessCgroupManager } = cg;
+  const make = (kind, usable, resources, cgroupsPath = '/user.slice/ctr') => {
+    const root = t.testdir({});
+    const tree = makeTree(root, kind);
+    const m = rootlessCgroupManager({ id: 'abc', root, mountinfo: tree.mountinfo, onMkdir: tree.onMkdir, cgroupsPath, usable: usable(root) }, resources);
+    return { root, m };
+  };
+  // v2: only the user's delegated directory (as systemd's Delegate=yes, or a chown) is usable.
+  const delegated = (root) => (dir) => dir.startsWith(path.join(root, 'user.slice'));
+  const v2 = make('v2', delegated, { pids: { limit: 42 }, memory: { limit: 1 << 20 } });
+  t.equal(v2.m.layout, 'v2');
+  v2.m.create();
+  v2.m.apply({ pids: { limit: 42 }, memory: { limit: 1 << 20 }, devices: [{ allow: false, access: 'rwm' }] });
+  t.equal(read(path.join(v2.root, 'user.slice/ctr/pids.max')).trim(), '42', 'limits written in the delegated subtree');
+  t.equal(read(path.join(v2.root, 'user.slice/ctr/memory.max')).trim(), '1048576');
+  t.same(v2.m.paths().map((p) => path.relative(v2.root, p.path)), ['user.slice', 'user.slice/ctr']);
+  v2.m.destroy();
+  t.notOk(fs.existsSync(path.join(v2.root, 'user.slice/ctr')), 'removed on destroy');
+  // Hybrid: the v1 hierarchies are not the user's, the unified one is delegated: only it is used.
+  const hy = make('hybrid', (root) => (dir) => dir.startsWith(path.join(root, 'unified')), undefined);
+  t.equal(hy.m.layout, 'v2', 'only the unified hierarchy');
+  t.same(hy.m.paths().map((p) => path.relative(hy.root, p.path)), ['unified/user.slice/ctr']);
+  // Nothing delegated: no limits asked → nothing made; limits asked → runc's error before anything is made.
+  const none = (root) => () => false;
+  const quiet = make('v1', none, { devices: [{ allow: false, access: 'rwm' }] });
+  quiet.m.create();
+  quiet.m.apply({ devices: [{ allow: false, access: 'rwm' }] });
+  t.same(quiet.m.paths(), [], 'no cgroup, quietly');
+  t.same(quiet.m.pids(), []);
+  quiet.m.destroy();
+  t.throws(() => make('v1', none, { memory: { limit: 1 << 20 } }), /^Error: cannot set memory limit: container could not join or create cgroup|cannot set memory limit: container could not join or create cgroup/);
+});

@@ -56,6 +56,11 @@ export function errorClass(text) {
   return text.trim() ? 'other' : 'none';
 }
 
+const sortIf = (cond, text) => (cond ? text.split('\n').sort().join('\n') : text);
+
+/** The spec version a runtime writes into state documents (state's own ociVersion is compared as a field). */
+const VERSION_RE = /"ociVersion":"[^"]*"/g;
+
 /** The cgroup files the host sees for pid: paths per hierarchy and the values set from resources. */
 function hostCgroups(pid, bundle) {
   const out = {};
@@ -71,7 +76,8 @@ function hostCgroups(pid, bundle) {
     out[`path ${ctrls || 'unified'}`] = norm;
     for (const c of ctrls.split(',')) {
       for (const f of files[c] ?? []) {
-        try { out[f] = fs.readFileSync(path.join('/sys/fs/cgroup', ctrls, p, f), 'utf8').trim(); } catch (e) { out[f] = `unreadable: ${e.code}`; }
+        // devices.list is sorted: its order is only the order the rules were written in.
+        try { out[f] = sortIf(f === 'devices.list', fs.readFileSync(path.join('/sys/fs/cgroup', ctrls, p, f), 'utf8').trim()); } catch (e) { out[f] = `unreadable: ${e.code}`; }
       }
     }
   }
@@ -98,7 +104,7 @@ function normHooks(bundle, pid) {
   if (!fs.existsSync(bundle.hookLog)) return '';
   return fs.readFileSync(bundle.hookLog, 'utf8').trim().split('\n').map((l) => {
     const i = l.indexOf(' ');
-    return `${l.slice(0, i)} ${JSON.stringify(normState(l.slice(i + 1), bundle, pid))}`;
+    return `${l.slice(0, i)} ${JSON.stringify(normState(l.slice(i + 1).replace(VERSION_RE, '"ociVersion":"@V@"'), bundle, pid))}`;
   }).join('\n');
 }
 
@@ -151,7 +157,7 @@ export async function drive(rel, runtime, ctx, processes = []) {
     lap('start');
     const text = await waitForText(outFile, '@@END', 20000);
     lap('probe');
-    res.probe = parseProbe(norm(text, bundle));
+    res.probe = parseProbe(norm(text, bundle).replace(VERSION_RE, '"ociVersion":"@V@"'));
     res.host = hostCgroups(pid, bundle);
     res.stateRunning = await stateOf(bin, g, bundle, pid);
     res.execs = {};
