@@ -78,7 +78,8 @@ for (const driver of Object.keys(DRIVERS)) {
     t.equal(keyed(`${c.dir}/cgroup.events`).frozen, 1, 'cgroup.events: frozen 1');
     t.equal(state().status, 'paused');
     const e = c.cli('exec', c.id, 'true');
-    t.equal(e.status, 1, 'exec into a paused container is refused');
+    t.equal(e.status, 255, 'exec into a paused container is refused (runc\'s status)');
+    t.match(e.stderr, /cannot exec in a paused container/);
     t.equal(c.cli('resume', c.id).status, 0);
     t.equal(read(`${c.dir}/cgroup.freeze`), '0');
     t.equal(keyed(`${c.dir}/cgroup.events`).frozen, 0, 'cgroup.events: frozen 0');
