@@ -19,8 +19,9 @@ import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
+import { openPidFile } from './pid-file';
 import {
-  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
+  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir,
 } from './state';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -135,7 +136,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     if (!st) throw new RuntimeError('container init exited before it was ready');
     const record: ContainerRecord = { ...pending, pid: initPid, startTime: st.startTime };
     saveRecord(dir, record);
-    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(initPid), 0o644);
+    if (o.pidFile) openPidFile(o.pidFile).commit(initPid);
     return { record, plan };
   } catch (e) {
     if (consoleFd !== undefined) libc.close(consoleFd);

@@ -109,3 +109,15 @@ t.test('--debug on create, start and delete', async (t) => {
   t.ok(msgs.some((m) => /^start: exit status 0$/.test(m)), 'start');
   t.ok(msgs.some((m) => /^delete: exit status 0$/.test(m)), 'delete');
 });
+
+t.test('create --pid-file into a missing directory: exit 1 as runc, one line naming it, nothing left', async (t) => {
+  const f = fixture(t, root, ['sleep', '300']);
+  const pidFile = path.join(f.b.dir, 'no-such-dir', 'pid');
+  const r = f.create(['--pid-file', pidFile]);
+  t.equal(r.status, 1);
+  t.equal(r.stderr, `ocits: create: --pid-file ${pidFile}: no such file or directory\n`);
+  t.same(f.leftovers(), []);
+  const runcRoot = `${root}-runc-create`;
+  t.teardown(() => { spawnSync(RUNC, ['--root', runcRoot, 'delete', '-f', f.id]); fs.rmSync(runcRoot, { recursive: true, force: true }); });
+  t.equal(spawnSync(RUNC, ['--root', runcRoot, 'create', '--pid-file', pidFile, '--bundle', f.b.dir, f.id], { stdio: 'ignore' }).status, 1, 'runc: 1');
+});

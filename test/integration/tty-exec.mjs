@@ -3,7 +3,8 @@
 // script(1) (bsdutils, installed by scripts/setup.sh) gives ocits a real terminal.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { fixture, fileRoot, isRoot, OCITS, ocitsEnv } from '../lib/bundle.mjs';
+import * as path from 'node:path';
+import { fixture, fileRoot, isRoot, OCITS, REPO, ocitsEnv } from '../lib/bundle.mjs';
 import { RUNC, runcRun } from '../lib/runc-side.mjs';
 
 t.ok(isRoot, 'integration tests run as root');
@@ -66,4 +67,16 @@ t.test('stdout and stderr pipes are handed to the process\'s user too (as runc d
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, '1000\n1000\n');
   t.equal(runcRun(t, f.b.dir, f.id).stdout, r.stdout, 'the same as runc');
+});
+
+t.test('exec -t relays window-size changes: the process gets SIGWINCH and the new size', async (t) => {
+  const f = running(t);
+  const helper = path.join(REPO, 'test/fixtures/pty-resize.py');
+  // The trap prints the size it sees on each SIGWINCH; the process ends once it saw 50x150.
+  const script = 'trap \'s=$(stty size); echo "winch $s"; [ "$s" = "50 150" ] && exit 6\' WINCH; stty size; echo ready; while :; do sleep 0.05; done';
+  const r = spawnSync('python3', [helper, OCITS, '--root', root, 'exec', '-t', f.id, 'sh', '-c', script], { encoding: 'utf8', timeout: 60000, env: ocitsEnv() });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^24 80\nready\n/m, 'the first size is the terminal\'s');
+  t.match(r.stdout, /^winch 50 150$/m, 'SIGWINCH with the new size');
+  t.match(r.stdout, /^status=6$/m);
 });
