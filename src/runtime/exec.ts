@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { errnoText, parseProcess, parseSpecText, readConfigFile } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
+import { killPoint } from './kill-point';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
 import { capNumber } from '../linux/capabilities';
@@ -51,10 +52,15 @@ export interface ExecOptions {
   processLabel?: string;
 }
 
+// 4294967295 is (uid_t)-1: setresuid() takes it as "leave unchanged", i.e. stay root.
+const MAX_ID = 4294967294;
+
 function parseUser(u: string): { uid: number; gid?: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(u);
-  if (!m) throw new RuntimeError(`--user ${u}: expected uid[:gid] as numbers`);
-  return { uid: Number(m[1]), gid: m[2] === undefined ? undefined : Number(m[2]) };
+  if (!m) throw new RuntimeError(`--user ${JSON.stringify(u)}: expected uid[:gid] as numbers`);
+  const ids = [m[1], m[2]].filter((x) => x !== undefined).map(Number);
+  if (ids.some((n) => n > MAX_ID)) throw new RuntimeError(`--user ${u}: ids go up to ${MAX_ID}`);
+  return { uid: ids[0], gid: ids[1] };
 }
 
 /** The process to run: --process FILE, or the container's process changed by the flags. */
@@ -75,7 +81,7 @@ export function execProcess(base: Process, o: ExecOptions): Process {
   p.terminal = o.tty === true;
   if (o.cwd) p.cwd = o.cwd;
   p.env = [...(base.env ?? []), ...o.env];
-  if (o.user) {
+  if (o.user !== undefined) {
     const u = parseUser(o.user);
     p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
   }
@@ -155,6 +161,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     const stage1 = libc.forkProcess();
     if (stage1 === 0) runExecChild(plan, childEnd, ours === undefined ? [parentEnd] : [parentEnd, ours]);
     libc.close(childEnd);
+    killPoint('exec:forked');
     if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
     try {
       execPid = driveExec(parentEnd, stage1, rec, sub);
@@ -201,9 +208,11 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
         debug(() => `exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
+        killPoint('exec:joined');
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
+        killPoint('exec:pid');
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {
         throw new RuntimeError(String(m.message));
