@@ -19,7 +19,7 @@ import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
 import { openPidFile } from './pid-file';
-import { debug } from './debug';
+import { debug, STEP } from './debug';
 import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
 import { RuntimeError, loadRecord, stateDir, type ContainerRecord } from './state';
 
@@ -200,10 +200,11 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
-        debug(() => `exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
+        debug(() => `${STEP.setup}: exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
+        debug(`${STEP.init}: exec ${rec.id}: the process is pid ${pid}`);
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {
         throw new RuntimeError(String(m.message));
