@@ -193,7 +193,7 @@ export function buildProgram(): Command {
     .option('-r, --resources <file>', 'LinuxResources JSON file, or - for stdin')
     .option('--memory <bytes>').option('--memory-swap <bytes>').option('--memory-reservation <bytes>')
     .option('--kernel-memory <bytes>').option('--kernel-memory-tcp <bytes>')
-    .option('--cpu-shares <n>').option('--cpu-quota <n>').option('--cpu-period <n>')
+    .option('--cpu-share <n>', 'CPU shares (runc\'s spelling)').option('--cpu-shares <n>').option('--cpu-quota <n>').option('--cpu-period <n>')
     .option('--cpu-rt-period <n>').option('--cpu-rt-runtime <n>')
     .option('--cpuset-cpus <list>').option('--cpuset-mems <list>')
     .option('--pids-limit <n>').option('--blkio-weight <n>')

@@ -5,7 +5,7 @@
 // two show differently fails unless allowlist.mjs names why. Each engine's
 // *.process.json files are exec'd into that engine's detached container.
 // Needs root, runc and busybox-static (scripts/setup.sh); the corpus is
-// /work/shared/corpus or $OCITS_CORPUS, and its absence is a failure.
+// test/fixtures/corpus (a copy of the shared one) or $OCITS_CORPUS; its absence is a failure.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -117,7 +117,10 @@ for (const rel of configs) {
       }
     }
     tt.equal(ocits.leftState === true, false, 'ocits leaves no state dir after delete');
-    rows.push({ rel, ran: runc.create?.ok ? 'runs' : `create fails (${runc.create?.errClass})`, same: ocits.create?.ok === runc.create?.ok, diffs: diffs.length, explained });
+    rows.push({
+      rel, ran: runc.create?.ok ? 'runs' : `create fails (${runc.create?.errClass})`, same: ocits.create?.ok === runc.create?.ok,
+      fields: diffs.map((d) => d.field), unexplained: diffs.length - explained,
+    });
   });
 }
 

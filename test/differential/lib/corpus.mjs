@@ -1,4 +1,4 @@
-// The corpus of real engine configs (/work/shared/corpus, or $OCITS_CORPUS) and
+// The corpus of real engine configs (test/fixtures/corpus, or $OCITS_CORPUS) and
 // how one config becomes a runnable bundle: placeholders substituted (see the
 // corpus README), a busybox rootfs, the probe as the process, a cgroup path and
 // id unique to the run. Each runtime gets its own bundle dir (same layout).
@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeRootfs } from '../../lib/bundle.mjs';
+import { REPO, makeRootfs } from '../../lib/bundle.mjs';
 import { probeScript } from './probe.mjs';
 
-export const CORPUS = process.env.OCITS_CORPUS ?? '/work/shared/corpus';
+/** The corpus: the copy in the repository (test/fixtures/corpus), or $OCITS_CORPUS. */
+export const CORPUS = process.env.OCITS_CORPUS ?? path.join(REPO, 'test/fixtures/corpus');
 export const ENGINES = ['podman', 'containerd', 'cri'];
 
 /** Every config (`engine/name.json`, not *.process.json), sorted. */
