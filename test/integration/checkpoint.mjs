@@ -112,7 +112,7 @@ if (!isRoot) {
 
   for (const rt of runtimes(root, rroot)) {
     t.test(`${rt.name}: a counter container checkpointed and restored goes on counting`, async (t) => {
-      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);
+      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER], (c) => { c.linux.resources.pids = { limit: 77 }; });
       await until(() => readInt(counter) >= 5, 10000, 'the counter');
       const before = stateOf(rt, id);
       const { img, wk } = dirs();
@@ -132,6 +132,8 @@ if (!isRoot) {
       t.ok(readInt(counter) > frozen, `counter went on from ${frozen}`);
       const cg = fs.readFileSync(`/proc/${st.pid}/cgroup`, 'utf8');
       t.match(cg, new RegExp(`:pids:.*${rt.cgroupSuffix(id)}$`, 'm'), 'restored into the cgroup the config gives');
+      const pidsCg = /^\d+:pids:(.*)$/m.exec(cg)?.[1];
+      t.equal(fs.readFileSync(`/sys/fs/cgroup/pids${pidsCg}/pids.max`, 'utf8').trim(), '77', "the config's limits are set on the new cgroup");
     });
 
     t.test(`${rt.name}: --leave-running keeps it running; its image restores later`, async (t) => {
