@@ -8,6 +8,7 @@ import { checkHostPolicy } from './host-policy';
 import type { State } from '../spec/types';
 import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
+import { killPoint } from './kill-point';
 import { channelPair, receive, send } from './channel';
 import { planInit, applySocketActivation, type InitPlan } from './init-plan';
 import { prepareIdMaps, writeIdMaps, checkRootlessProcess, type IdMapSetup } from './userns-setup';
@@ -22,7 +23,7 @@ import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgr
 import { openPidFile } from './pid-file';
 import { debug, STEP } from './debug';
 import {
-  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir,
+  RuntimeError, type ContainerRecord, fifoPath, lockContainer, pendingCgroupsFile, processStat, saveRecord, stateDir,
 } from './state';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -50,6 +51,7 @@ export interface Created { record: ContainerRecord; plan: InitPlan }
 
 export function createContainer(o: CreateOptions): Created {
   const lock = lockContainer(o.root, o.id);
+  killPoint('create:locked');
   try {
     return createLocked(o, lock.fd);
   } finally {
@@ -83,6 +85,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   let idmaps: IdmapMounts | undefined;
   try {
     fs.copyFileSync(loaded.configPath, path.join(dir, 'config.json'));
+    killPoint('create:statedir');
     if (spec.process.terminal && o.consoleSocket && o.consoleSocketFd === undefined) consoleFd = connectConsoleSocket(o.consoleSocket);
     const fifo = fifoPath(dir);
     libc.mkfifo(fifo, 0o622);
@@ -104,7 +107,10 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
     plan.mountSources = mountSourceRequests(plan);
-    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup };
+    // Each directory is noted as it is made: a create killed before the record below leaves
+    // `delete --force` the list (pendingCgroupsFile) to remove.
+    const onMkdir = (d: string) => { fs.appendFileSync(pendingCgroupsFile(dir), `${d}\n`); killPoint('create:cgroup-mkdir'); };
+    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup, onMkdir };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
@@ -115,6 +121,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       rootless: o.rootless === true,
     };
     saveRecord(dir, pending);
+    killPoint('create:record');
     const resources = spec.linux?.resources;
     cgroups.apply({ ...resources, devices: containerDeviceRules(spec) });
 
@@ -124,6 +131,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     // The init must not keep the container lock (flock follows the open file).
     if (stage1 === 0) runInit(plan, childEnd, [parentEnd, lockFd]);
     libc.close(childEnd);
+    killPoint('create:forked');
     if (consoleFd !== undefined) { libc.close(consoleFd); consoleFd = undefined; }
     libc.close(fifoFd);
     fifoFd = -1;
@@ -136,6 +144,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     const st = processStat(initPid);
     if (!st) throw new RuntimeError('container init exited before it was ready');
     const record: ContainerRecord = { ...pending, pid: initPid, startTime: st.startTime };
+    killPoint('create:ready');
     saveRecord(dir, record);
     if (o.pidFile) openPidFile(o.pidFile).commit(initPid);
     return { record, plan };

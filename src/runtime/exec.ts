@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { errnoText, parseProcess, parseSpecText, readConfigFile } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
+import { killPoint } from './kill-point';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
 import { capNumber } from '../linux/capabilities';
@@ -155,6 +156,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     const stage1 = libc.forkProcess();
     if (stage1 === 0) runExecChild(plan, childEnd, ours === undefined ? [parentEnd] : [parentEnd, ours]);
     libc.close(childEnd);
+    killPoint('exec:forked');
     if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
     try {
       execPid = driveExec(parentEnd, stage1, rec, sub);
@@ -201,10 +203,12 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
         debug(() => `${STEP.setup}: exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
+        killPoint('exec:joined');
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
         debug(`${STEP.init}: exec ${rec.id}: the process is pid ${pid}`);
+        killPoint('exec:pid');
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {
         throw new RuntimeError(String(m.message));
