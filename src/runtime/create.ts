@@ -113,6 +113,9 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup, onMkdir };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
+    // As runc 1.1: a cgroup that already has processes is joined, with a warning.
+    const busy = cgroups.pids().length;
+    if (busy > 0) o.warn?.(`container's cgroup is not empty: ${busy} process(es) found`);
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
     const pending: ContainerRecord = {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,

@@ -52,10 +52,15 @@ export interface ExecOptions {
   processLabel?: string;
 }
 
+// 4294967295 is (uid_t)-1: setresuid() takes it as "leave unchanged", i.e. stay root.
+const MAX_ID = 4294967294;
+
 function parseUser(u: string): { uid: number; gid?: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(u);
-  if (!m) throw new RuntimeError(`--user ${u}: expected uid[:gid] as numbers`);
-  return { uid: Number(m[1]), gid: m[2] === undefined ? undefined : Number(m[2]) };
+  if (!m) throw new RuntimeError(`--user ${JSON.stringify(u)}: expected uid[:gid] as numbers`);
+  const ids = [m[1], m[2]].filter((x) => x !== undefined).map(Number);
+  if (ids.some((n) => n > MAX_ID)) throw new RuntimeError(`--user ${u}: ids go up to ${MAX_ID}`);
+  return { uid: ids[0], gid: ids[1] };
 }
 
 /** The process to run: --process FILE, or the container's process changed by the flags. */
@@ -76,7 +81,7 @@ export function execProcess(base: Process, o: ExecOptions): Process {
   p.terminal = o.tty === true;
   if (o.cwd) p.cwd = o.cwd;
   p.env = [...(base.env ?? []), ...o.env];
-  if (o.user) {
+  if (o.user !== undefined) {
     const u = parseUser(o.user);
     p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
   }

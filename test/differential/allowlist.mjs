@@ -21,6 +21,4 @@ export const ALLOWLIST = [
   // Owned by the `proc` work (issue 10 items 7, 8).
   { config: TTY, field: section('dev'), reason: 'owned by proc: /dev/console of a terminal container (pty, items 7-8)' },
 
-  // Not fixed yet: changing the default moves every test that looks for /ocits/<id>.
-  { config: /^podman\/rootless-/, field: /^(host\.path .*|probe\.mounts)$/, reason: 'not fixed: without cgroupsPath ocits uses /ocits/<id>, runc <its own cgroup>/<id> in each hierarchy' },
 ];
