@@ -21,6 +21,7 @@ import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
 import { openPidFile } from './pid-file';
+import { debug, STEP } from './debug';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, pendingCgroupsFile, processStat, saveRecord, stateDir,
 } from './state';
@@ -180,10 +181,12 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
         case 'stage1':
           if (idMaps) writeIdMaps(stage1, idMaps);
           cgroups.join(stage1);
+          debug(`${STEP.setup}: stage 1 (pid ${stage1}) joined the cgroups${idMaps ? ', its id maps written' : ''}`);
           send(fd, { type: 'go' });
           break;
         case 'init-pid':
           initPid = m.pid as number;
+          debug(`${STEP.init}: the init is pid ${initPid}`);
           reap1();
           break;
         case 'hooks': {
@@ -207,6 +210,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
         case 'error':
           throw new RuntimeError(String(m.message));
         case 'ready':
+          debug(`${STEP.ready}: the init (pid ${initPid}) is set up and waits for start`);
           return initPid;
         default:
           throw new RuntimeError(`unexpected message "${m.type}" from the container init`);
