@@ -7,7 +7,7 @@
 
 /** A probe section, in the init's probe and in every exec's. */
 const section = (name) => new RegExp(`^(probe|exec\\..+\\.process\\.json)\\.${name}$`);
-const TTY = /^(podman|containerd)\/run-tty\.json$/;
+const TTY = /^((podman|containerd)\/run-tty|own\/(runc|crun)-spec(-rootless)?)\.json$/; // terminal: true
 
 export const ALLOWLIST = [
   // Permanent: not a behaviour.
