@@ -20,7 +20,7 @@ import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
 import { openPidFile } from './pid-file';
-import { debug } from './debug';
+import { debug, STEP } from './debug';
 import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
 import { RuntimeError, loadRecord, stateDir, type ContainerRecord } from './state';
 
@@ -207,11 +207,12 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
-        debug(() => `exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
+        debug(() => `${STEP.setup}: exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
         killPoint('exec:joined');
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
+        debug(`${STEP.init}: exec ${rec.id}: the process is pid ${pid}`);
         killPoint('exec:pid');
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {
