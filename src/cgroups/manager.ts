@@ -26,7 +26,7 @@ export interface CgroupOptions {
   mountinfo?: string;
   /** /proc/self/cgroup text, for relative cgroupsPath (default: read it). */
   selfCgroup?: string;
-  /** Test hook: called after each mkdir (a fixture tree uses it to add the files the kernel would). */
+  /** Called after each mkdir (create notes the directory for delete --force; a test fixture tree adds the files the kernel would). */
   onMkdir?: (dir: string) => void;
   /** Rootless: only the hierarchies where this says the container's directory is usable (cgroups/rootless.ts). */
   usable?: (dir: string) => boolean;

@@ -18,10 +18,11 @@ export function parseSubCgroupFlag(value: string): SubCgroupRequest {
   const controllers = colon >= 0 ? value.slice(0, colon).split(',').map((c) => c.trim()) : null;
   const raw = colon >= 0 ? value.slice(colon + 1) : value;
   if (controllers && controllers.some((c) => c === '')) throw new CgroupError(`--cgroup ${value}: empty controller name`);
-  const cleaned = path.posix.normalize('/' + raw).slice(1).replace(/\/+$/, '');
-  if (raw === '' || cleaned === '') throw new CgroupError(`--cgroup ${value}: a sub-cgroup path is required`);
-  if (raw.split('/').includes('..')) throw new CgroupError(`--cgroup ${value}: the path must stay inside the container's cgroup`);
-  return { controllers, path: cleaned };
+  // As runc: relative to the container's cgroup even with a leading "/", which (like "") names
+  // the container's cgroup itself; a path that leaves it is refused in runc's words.
+  const cleaned = path.posix.normalize(raw.replace(/^\/+/, '') || '.').replace(/\/+$/, '');
+  if (cleaned === '..' || cleaned.startsWith('../')) throw new CgroupError(`--cgroup ${value}: ${raw} is not a sub cgroup path`);
+  return { controllers, path: cleaned === '.' ? '' : cleaned };
 }
 
 /**

@@ -78,6 +78,12 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   return status;
 }
 
+/** Our stdio for CRIU (the restored process inherits its pipes from there); a closed one as /dev/null. */
+function ownStdio(): [number | 'ignore', number | 'ignore', number | 'ignore'] {
+  const open = (fd: number) => { try { fs.fstatSync(fd); return fd; } catch { return 'ignore' as const; } };
+  return [open(0), open(1), open(2)];
+}
+
 interface Prepared { criu: string; image: string; descriptors: string[]; mode: CriuOpts['manage_cgroups_mode']; emptyNs: number }
 
 async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerRecord> {
@@ -150,7 +156,7 @@ async function restoreLocked(o: RestoreOptions, p: Prepared): Promise<ContainerR
     const cg = cgroups;
     const ownNetns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'network' && !n.path);
     await criuSwrk({ type: 'RESTORE', opts }, {
-      criu: p.criu, logPath, stdio: [0, 1, 2], extraFds,
+      criu: p.criu, logPath, stdio: ownStdio(), extraFds,
       onStart: (criuPid) => {
         // CRIU runs in the container's cgroups and restores the tasks there (cg_root).
         cg.join(criuPid);

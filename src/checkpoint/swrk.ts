@@ -15,7 +15,7 @@ export class CriuError extends Error {}
 export interface SwrkOptions {
   criu: string;
   /** CRIU's stdin, stdout, stderr (restore: the restored process inherits its pipes); default /dev/null. */
-  stdio?: [number, number, number];
+  stdio?: [number | 'ignore', number | 'ignore', number | 'ignore'];
   /** More fds for CRIU, numbered from 4 in its table (inherit_fd of external namespaces). */
   extraFds?: number[];
   /** CRIU's log, named in error messages. */

@@ -1,12 +1,14 @@
 // The `ocits` command line: runc's commands and flags, thin wrappers over the
 // runtime library. Errors: one line on stderr, exit status 1.
 import { Command, Option } from 'commander';
-import { configureLog, logError, logWarn } from './log';
+import { configureLog, logDebug, logError, logWarn } from './log';
 import { registerCheckpointCommands } from './checkpoint';
 import { defaultRoot, checkOwnRoot, isRootless, runningInUserNs } from '../runtime/state-root';
 import { OCI_VERSION } from '../spec/types';
 
 const VERSION = '0.1.0';
+/** runc exec's status when the process could not be started. */
+const EXEC_FAILURE = 255;
 
 interface Globals { root: string; criu?: string; log?: string; logFormat: 'text' | 'json'; debug?: boolean; systemdCgroup?: boolean; rootless?: string }
 
@@ -21,16 +23,21 @@ function rootless(g: Globals): boolean {
   return isRootless(g.rootless, euid(), runningInUserNs());
 }
 
-/** Runs a command body; any error becomes "ocits: <op>: <reason>" and exit status 1. */
-function action<A extends unknown[]>(op: string, body: (...args: A) => void | number | Promise<void | number>) {
+/**
+ * Runs a command body; any error becomes "ocits: <op>: <reason>" and exit status 1
+ * (`failure`: exec's is 255 as runc's, so that it differs from the process's own 1).
+ */
+function action<A extends unknown[]>(op: string, body: (...args: A) => void | number | Promise<void | number>, failure = 1) {
   return async (...args: A) => {
+    logDebug(`${op}: command line ${JSON.stringify(process.argv.slice(2))}, pid ${process.pid}`);
     try {
       const r = await body(...args);
       process.exitCode = typeof r === 'number' ? r : 0;
     } catch (e) {
       logError(`${op}: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
+      process.exitCode = failure;
     }
+    logDebug(`${op}: exit status ${process.exitCode}`);
   };
 }
 
@@ -58,6 +65,7 @@ export function buildProgram(): Command {
     .hook('preAction', (p, cmd) => {
       const g = globals(cmd);
       configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
+      if (g.debug) (require('../runtime/debug') as typeof import('../runtime/debug')).setDebugSink(logDebug);
       // A default root under /tmp could have been made by someone else: refuse it then.
       if (p.getOptionValueSource('root') === 'default') {
         try { checkOwnRoot(g.root, euid()); } catch (e) { logError(`${cmd.name()}: ${(e as Error).message}`); process.exit(1); }
@@ -77,9 +85,10 @@ export function buildProgram(): Command {
     .action(action('create', (id: string, o: Record<string, unknown>, cmd: Command) => {
       const g = globals(cmd);
       const { createContainer } = require('../runtime/create') as typeof import('../runtime/create');
-      createContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
+      const created = createContainer({ root: g.root, id, bundle: o.bundle as string, pidFile: o.pidFile as string | undefined,
         preserveFds: o.preserveFds as number, noPivot: o.pivot === false, systemdCgroup: g.systemdCgroup,
         consoleSocket: o.consoleSocket as string | undefined, rootless: rootless(g), warn: logWarn });
+      (require('../runtime/debug') as typeof import('../runtime/debug')).debugCreated(created);
     }));
 
   createFlags(program.command('run').description('create and start a container, and wait for it'))
@@ -124,7 +133,7 @@ export function buildProgram(): Command {
         preserveFds: o.preserveFds as number, ignorePaused: o.ignorePaused === true, cgroups: o.cgroup as string[],
         apparmor: o.apparmor as string | undefined, processLabel: o.processLabel as string | undefined, warn: logWarn,
       });
-    }));
+    }, EXEC_FAILURE));
 
   program.command('start').description('start a created container').argument('<id>')
     .action(action('start', (id: string, _o: unknown, cmd: Command) => {
@@ -184,7 +193,7 @@ export function buildProgram(): Command {
     .option('-r, --resources <file>', 'LinuxResources JSON file, or - for stdin')
     .option('--memory <bytes>').option('--memory-swap <bytes>').option('--memory-reservation <bytes>')
     .option('--kernel-memory <bytes>').option('--kernel-memory-tcp <bytes>')
-    .option('--cpu-shares <n>').option('--cpu-quota <n>').option('--cpu-period <n>')
+    .option('--cpu-share <n>', 'CPU shares (runc\'s spelling)').option('--cpu-shares <n>').option('--cpu-quota <n>').option('--cpu-period <n>')
     .option('--cpu-rt-period <n>').option('--cpu-rt-runtime <n>')
     .option('--cpuset-cpus <list>').option('--cpuset-mems <list>')
     .option('--pids-limit <n>').option('--blkio-weight <n>')
@@ -249,7 +258,7 @@ export function preloadCommandModules(): void {
   for (const load of [
     () => require('../runtime/create'), () => require('../runtime/run'), () => require('../runtime/exec'),
     () => require('../runtime/lifecycle'), () => require('./list'), () => require('../runtime/default-spec'),
-    () => require('../runtime/features'), () => require('../runtime/resources'),
+    () => require('../runtime/features'), () => require('../runtime/resources'), () => require('../runtime/debug'),
     () => require('../linux/seccomp-data'), () => require('../linux/seccomp'),
   ]) load();
 }

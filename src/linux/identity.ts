@@ -41,7 +41,30 @@ export function applyOomScoreAdj(plan: IdentityPlan): void {
   if (plan.oomScoreAdj !== undefined) fs.writeFileSync('/proc/self/oom_score_adj', String(plan.oomScoreAdj));
 }
 
+/**
+ * The process's stdio (its pty slave, pipes) handed to the user it becomes, keeping the group
+ * (a pty's is devpts's gid=5, tty), as runc does: without it a non-root process cannot reopen
+ * its own terminal. /dev/null and what the user already owns are left alone, and so is what
+ * cannot be changed here (an owner or gid not mapped in the user namespace, a read-only /dev).
+ */
+export function giveStdioTo(uid: number): void {
+  let nullRdev = -1;
+  try { nullRdev = fs.statSync('/dev/null').rdev; } catch { /* no /dev/null in this rootfs */ }
+  for (let fd = 0; fd < 3; fd++) {
+    let st: fs.Stats;
+    try { st = fs.fstatSync(fd); } catch { continue; }
+    if (st.uid === uid || (st.isCharacterDevice() && st.rdev === nullRdev)) continue;
+    try {
+      libc.fchown(fd, uid, st.gid);
+    } catch (e) {
+      const code = (e as SysError).code;
+      if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EROFS') throw e;
+    }
+  }
+}
+
 export function applyIdentity(plan: IdentityPlan): void {
+  giveStdioTo(plan.uid);
   if (plan.noNewPrivileges) libc.prctl(PR_SET_NO_NEW_PRIVS, 1);
   const caps = plan.caps;
   if (caps) {

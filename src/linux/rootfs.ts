@@ -367,6 +367,13 @@ export function finishRootfs(plan: InitPlan): void {
       throw new Error(`linux.sysctl ${key}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such sysctl' : (e as Error).message}`);
     }
   }
+  // Read-only paths before masks, as runc (a mask under a read-only path stays on top of it).
+  for (const p of linux.readonlyPaths ?? []) {
+    if (!fs.existsSync(p)) continue;
+    libc.mount(p, p, null, MS_BIND | MS_REC, null);
+    const flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | lockedFlagsFromStatvfs(libc.statvfsFlags(p));
+    libc.mount(null, p, null, flags, null);
+  }
   const masked = linux.maskedPaths ?? [];
   const devNull = masked.length > 0 ? openDevNull() : -1;
   try {
@@ -379,12 +386,6 @@ export function finishRootfs(plan: InitPlan): void {
     }
   } finally {
     if (devNull >= 0) libc.close(devNull);
-  }
-  for (const p of linux.readonlyPaths ?? []) {
-    if (!fs.existsSync(p)) continue;
-    libc.mount(p, p, null, MS_BIND | MS_REC, null);
-    const flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | lockedFlagsFromStatvfs(libc.statvfsFlags(p));
-    libc.mount(null, p, null, flags, null);
   }
   if (plan.spec.root?.readonly) {
     libc.mount(null, '/', null, MS_BIND | MS_REMOUNT | MS_RDONLY | lockedFlagsFromStatvfs(libc.statvfsFlags('/')), null);

@@ -11,6 +11,7 @@ import { SeccompError } from '../sys/seccomp';
 import { EEXIST } from '../sys/errno';
 import { SCMP_FLTATR, SECCOMP_ACTIONS, flagInfo } from './seccomp-data';
 import { wantsOptimize, type SeccompPlan } from './seccomp-plan';
+import { ENOSYS_ACTION, enosysStub } from './seccomp-enosys';
 
 /** libseccomp API level needed for SCMP_ACT_NOTIFY (user notification, libseccomp >= 2.5). */
 const NOTIFY_API_LEVEL = 5;
@@ -115,9 +116,38 @@ export function prepareSeccomp(plan: SeccompPlan): string[] {
  */
 export function loadSeccomp(plan: SeccompPlan, opts: LoadOptions = {}): number | null {
   const ctx = build(plan, opts);
+  let fd: number | null;
   try {
     sc.loadFilter(ctx);
-    return plan.notify ? sc.notifyFd(ctx) : null;
+    fd = plan.notify ? sc.notifyFd(ctx) : null;
+  } finally {
+    sc.release(ctx);
+  }
+  loadEnosysStub(plan);
+  return fd;
+}
+
+/**
+ * The ENOSYS stub (seccomp-enosys.ts) as a second filter over the native architecture,
+ * loaded after the profile's: the kernel runs every filter and, between two ERRNO
+ * results, keeps the newest filter's, so the stub's ENOSYS replaces the default errno
+ * while a stricter result of the profile (KILL, TRAP) still wins. Other architectures
+ * and every other syscall pass the stub untouched.
+ */
+function loadEnosysStub(plan: SeccompPlan): void {
+  // Loading it needs seccomp(2), which the profile (now in force) must allow; runc patches
+  // the stub into its one filter instead, which ocits cannot do through libseccomp.
+  if (!plan.rules.some((r) => r.name === 'seccomp' && r.args.length === 0 && r.action === SECCOMP_ACTIONS.SCMP_ACT_ALLOW.value)) return;
+  const nrs = enosysStub(plan.defaultAction, plan.rules.map((r) => sc.syscallResolveName(r.name)));
+  if (nrs.length === 0) return;
+  const allow = SECCOMP_ACTIONS.SCMP_ACT_ALLOW.value;
+  const ctx = sc.init(allow);
+  try {
+    sc.attrSet(ctx, SCMP_FLTATR.CTL_NNP, 0, 'CTL_NNP');
+    sc.attrSet(ctx, SCMP_FLTATR.ACT_BADARCH, allow, 'ACT_BADARCH');
+    if (plan.attrs.some((a) => a.attr === SCMP_FLTATR.CTL_TSYNC)) sc.attrSet(ctx, SCMP_FLTATR.CTL_TSYNC, 1, 'CTL_TSYNC');
+    for (const nr of nrs) sc.ruleAddArray(ctx, ENOSYS_ACTION, nr, [], `ENOSYS stub for syscall ${nr}`);
+    sc.loadFilter(ctx);
   } finally {
     sc.release(ctx);
   }

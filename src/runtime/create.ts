@@ -8,6 +8,7 @@ import { checkHostPolicy } from './host-policy';
 import type { State } from '../spec/types';
 import { OCI_VERSION } from '../spec/types';
 import * as libc from '../sys/libc';
+import { killPoint } from './kill-point';
 import { channelPair, receive, send } from './channel';
 import { planInit, applySocketActivation, type InitPlan } from './init-plan';
 import { prepareIdMaps, writeIdMaps, checkRootlessProcess, type IdMapSetup } from './userns-setup';
@@ -19,8 +20,10 @@ import { prepareSeccomp } from '../linux/seccomp';
 import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
+import { openPidFile } from './pid-file';
+import { debug, STEP } from './debug';
 import {
-  RuntimeError, type ContainerRecord, fifoPath, lockContainer, processStat, saveRecord, stateDir, writeFileAtomic,
+  RuntimeError, type ContainerRecord, fifoPath, lockContainer, pendingCgroupsFile, processStat, saveRecord, stateDir,
 } from './state';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -36,6 +39,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** An already connected socket to send the pty master to (run's own terminal relay). */
   consoleSocketFd?: number;
+  /** The size of the terminal run relays to (it wins over process.consoleSize, as with runc). */
+  consoleSize?: { height: number; width: number };
   /** Not the host's root (--rootless): cgroups only where delegated, maps through newuidmap when needed. */
   rootless?: boolean;
   /** Receives warnings (the CLI logs them). */
@@ -46,6 +51,7 @@ export interface Created { record: ContainerRecord; plan: InitPlan }
 
 export function createContainer(o: CreateOptions): Created {
   const lock = lockContainer(o.root, o.id);
+  killPoint('create:locked');
   try {
     return createLocked(o, lock.fd);
   } finally {
@@ -79,6 +85,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
   let idmaps: IdmapMounts | undefined;
   try {
     fs.copyFileSync(loaded.configPath, path.join(dir, 'config.json'));
+    killPoint('create:statedir');
     if (spec.process.terminal && o.consoleSocket && o.consoleSocketFd === undefined) consoleFd = connectConsoleSocket(o.consoleSocket);
     const fifo = fifoPath(dir);
     libc.mkfifo(fifo, 0o622);
@@ -92,6 +99,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       consoleSocketFd: spec.process.terminal ? o.consoleSocketFd ?? consoleFd : undefined, fifoFd, warn: o.warn,
       setgroupsDenied: idMaps?.denySetgroups === true, rootless: o.rootless,
     });
+    if (o.consoleSize) plan.consoleSize = o.consoleSize;
     applySocketActivation(plan, process.env, process.pid);
     if (o.rootless) checkRootlessProcess(plan);
     // libseccomp is opened (and the filter dry-run built) here: the init cannot load it after pivot_root.
@@ -99,9 +107,15 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
     plan.mountSources = mountSourceRequests(plan);
-    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup };
+    // Each directory is noted as it is made: a create killed before the record below leaves
+    // `delete --force` the list (pendingCgroupsFile) to remove.
+    const onMkdir = (d: string) => { fs.appendFileSync(pendingCgroupsFile(dir), `${d}\n`); killPoint('create:cgroup-mkdir'); };
+    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup, onMkdir };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
+    // As runc 1.1: a cgroup that already has processes is joined, with a warning.
+    const busy = cgroups.pids().length;
+    if (busy > 0) o.warn?.(`container's cgroup is not empty: ${busy} process(es) found`);
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
     const pending: ContainerRecord = {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
@@ -110,6 +124,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
       rootless: o.rootless === true,
     };
     saveRecord(dir, pending);
+    killPoint('create:record');
     const resources = spec.linux?.resources;
     cgroups.apply({ ...resources, devices: containerDeviceRules(spec) });
 
@@ -119,6 +134,7 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     // The init must not keep the container lock (flock follows the open file).
     if (stage1 === 0) runInit(plan, childEnd, [parentEnd, lockFd]);
     libc.close(childEnd);
+    killPoint('create:forked');
     if (consoleFd !== undefined) { libc.close(consoleFd); consoleFd = undefined; }
     libc.close(fifoFd);
     fifoFd = -1;
@@ -131,8 +147,9 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     const st = processStat(initPid);
     if (!st) throw new RuntimeError('container init exited before it was ready');
     const record: ContainerRecord = { ...pending, pid: initPid, startTime: st.startTime };
+    killPoint('create:ready');
     saveRecord(dir, record);
-    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(initPid), 0o644);
+    if (o.pidFile) openPidFile(o.pidFile).commit(initPid);
     return { record, plan };
   } catch (e) {
     if (consoleFd !== undefined) libc.close(consoleFd);
@@ -164,10 +181,12 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
         case 'stage1':
           if (idMaps) writeIdMaps(stage1, idMaps);
           cgroups.join(stage1);
+          debug(`${STEP.setup}: stage 1 (pid ${stage1}) joined the cgroups${idMaps ? ', its id maps written' : ''}`);
           send(fd, { type: 'go' });
           break;
         case 'init-pid':
           initPid = m.pid as number;
+          debug(`${STEP.init}: the init is pid ${initPid}`);
           reap1();
           break;
         case 'hooks': {
@@ -191,6 +210,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
         case 'error':
           throw new RuntimeError(String(m.message));
         case 'ready':
+          debug(`${STEP.ready}: the init (pid ${initPid}) is set up and waits for start`);
           return initPid;
         default:
           throw new RuntimeError(`unexpected message "${m.type}" from the container init`);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { errnoText, parseProcess, parseSpecText, readConfigFile } from '../spec/load';
 import type { Process } from '../spec/types';
 import * as libc from '../sys/libc';
+import { killPoint } from './kill-point';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { connectConsoleSocket } from '../linux/console';
 import { capNumber } from '../linux/capabilities';
@@ -18,9 +19,12 @@ import { hostLsm, lsmRefusal } from '../linux/lsm';
 import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
-import { RuntimeError, loadRecord, stateDir, writeFileAtomic, type ContainerRecord } from './state';
+import { openPidFile } from './pid-file';
+import { debug, STEP } from './debug';
+import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
+import { RuntimeError, loadRecord, stateDir, type ContainerRecord } from './state';
 
-const PR_SET_CHILD_SUBREAPER = 36, O_RDONLY = 0, O_CLOEXEC = 0x80000;
+const PR_SET_CHILD_SUBREAPER = 36, O_RDONLY = 0, O_CLOEXEC = 0x80000, AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
 
 export interface ExecOptions {
   root: string;
@@ -48,10 +52,15 @@ export interface ExecOptions {
   processLabel?: string;
 }
 
+// 4294967295 is (uid_t)-1: setresuid() takes it as "leave unchanged", i.e. stay root.
+const MAX_ID = 4294967294;
+
 function parseUser(u: string): { uid: number; gid?: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(u);
-  if (!m) throw new RuntimeError(`--user ${u}: expected uid[:gid] as numbers`);
-  return { uid: Number(m[1]), gid: m[2] === undefined ? undefined : Number(m[2]) };
+  if (!m) throw new RuntimeError(`--user ${JSON.stringify(u)}: expected uid[:gid] as numbers`);
+  const ids = [m[1], m[2]].filter((x) => x !== undefined).map(Number);
+  if (ids.some((n) => n > MAX_ID)) throw new RuntimeError(`--user ${u}: ids go up to ${MAX_ID}`);
+  return { uid: ids[0], gid: ids[1] };
 }
 
 /** The process to run: --process FILE, or the container's process changed by the flags. */
@@ -72,7 +81,7 @@ export function execProcess(base: Process, o: ExecOptions): Process {
   p.terminal = o.tty === true;
   if (o.cwd) p.cwd = o.cwd;
   p.env = [...(base.env ?? []), ...o.env];
-  if (o.user) {
+  if (o.user !== undefined) {
     const u = parseUser(o.user);
     p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
   }
@@ -125,36 +134,66 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     { where: `${at}selinuxLabel`, value: proc.selinuxLabel, module: 'selinux' },
   ], hostLsm());
   if (lsm) throw new RuntimeError(lsm);
-  if (proc.terminal && !o.consoleSocket) throw new RuntimeError('exec --tty needs --console-socket');
+  // Without a console socket, ocits holds the pty master itself and relays it to its own stdio.
+  const relayed = proc.terminal && !o.consoleSocket;
+  if (relayed && o.detach) throw new RuntimeError('cannot allocate a tty for a detached process without --console-socket');
   const plan: ExecChildPlan = {
-    process: planProcess({ ...spec, process: proc }, setgroupsDenied(rec.pid), o.warn),
-    namespaces: openNamespaces(rec),
+    // The container's own capabilities were warned about by create: once is enough.
+    process: planProcess({ ...spec, process: proc }, setgroupsDenied(rec.pid), o.processFile || o.caps.length ? o.warn : undefined),
+    namespaces: [],
     preserveFds: o.preserveFds,
-    consoleSize: proc.consoleSize,
+    consoleSize: (relayed ? ownTerminalSize() : undefined) ?? proc.consoleSize,
     seccomp: planSeccomp(spec.linux?.seccomp),
   };
   if (plan.seccomp) prepareSeccomp(plan.seccomp);
   const cleanupFds = () => plan.namespaces.forEach((n) => libc.close(n.fd));
   let execPid = 0;
+  let ours: number | undefined;
+  let relay: TerminalRelay | undefined;
+  const pidFile = o.pidFile ? openPidFile(o.pidFile) : undefined;
   try {
+    plan.namespaces = openNamespaces(rec);
+    debug(() => `exec ${o.id}: joins ${plan.namespaces.map((n) => n.path).join(', ') || 'no namespace'}, runs ${JSON.stringify(proc.args)} as ${proc.user.uid}:${proc.user.gid}`);
     if (proc.terminal && o.consoleSocket) plan.consoleSocketFd = connectConsoleSocket(o.consoleSocket);
+    if (relayed) [ours, plan.consoleSocketFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1);
     const [parentEnd, childEnd] = channelPair();
     const stage1 = libc.forkProcess();
-    if (stage1 === 0) runExecChild(plan, childEnd, [parentEnd]);
+    if (stage1 === 0) runExecChild(plan, childEnd, ours === undefined ? [parentEnd] : [parentEnd, ours]);
     libc.close(childEnd);
+    killPoint('exec:forked');
     if (plan.consoleSocketFd !== undefined) libc.close(plan.consoleSocketFd);
     try {
       execPid = driveExec(parentEnd, stage1, rec, sub);
     } finally {
       libc.close(parentEnd);
     }
+    if (ours !== undefined) relay = relayTerminal(receiveMaster(ours));
+    debug(`exec ${o.id}: process pid ${execPid}${relay ? ', relaying its terminal' : ''}`);
+    pidFile?.commit(execPid);
+  } catch (e) {
+    pidFile?.abort();
+    // Started, but ocits cannot report it as asked: no process is left behind (as runc).
+    if (execPid) { try { libc.kill(execPid, 9); libc.waitpid(execPid, 0); } catch { /* gone */ } }
+    throw e;
   } finally {
     cleanupFds();
+    if (ours !== undefined) libc.close(ours);
   }
-  if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(execPid), 0o644);
   if (o.detach) return 0;
-  return waitForExit(execPid);
+  const exitStatus = await waitForExit(execPid);
+  debug(`exec ${o.id}: process exited, status ${exitStatus}`);
+  if (relay) await relay.finish();
+  return exitStatus;
+}
+
+/** The pty master the process sent over our socketpair (before it exec'd). */
+function receiveMaster(sock: number): number {
+  try {
+    return libc.recvFd(sock).fd;
+  } catch (e) {
+    throw new RuntimeError(`the process did not send its terminal: ${(e as Error).message}`);
+  }
 }
 
 function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgroupRequest[]): number {
@@ -168,9 +207,13 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
+        debug(() => `${STEP.setup}: exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
+        killPoint('exec:joined');
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
+        debug(`${STEP.init}: exec ${rec.id}: the process is pid ${pid}`);
+        killPoint('exec:pid');
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {
         throw new RuntimeError(String(m.message));

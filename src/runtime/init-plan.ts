@@ -38,6 +38,8 @@ export interface InitPlan {
   state: State;
   /** Connected console socket (terminal: true), inherited by the init. */
   consoleSocketFd?: number;
+  /** The pty's size when it is not process.consoleSize (run's relay: the user's terminal). */
+  consoleSize?: { height: number; width: number };
   /** O_PATH fd of the exec FIFO, opened by the runtime: a user-namespaced init could not reach the state dir. */
   fifoFd: number;
   seccomp: SeccompPlan | null;

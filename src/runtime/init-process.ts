@@ -81,7 +81,13 @@ function stage1(plan: InitPlan, fd: number): never {
     }
   });
   for (const j of toJoin) {
-    libc.setns(j.nsfd, j.kind.flag, j.path);
+    try {
+      libc.setns(j.nsfd, j.kind.flag, j.path);
+    } catch (e) {
+      // EINVAL: the kernel found the fd is not a namespace of this type (or no namespace at all).
+      const why = (e as { code?: string }).code === 'EINVAL' ? `not a ${j.kind.type} namespace` : (e as Error).message.replace(/^setns \S+: /, '');
+      throw new Error(`linux.namespaces: ${j.kind.type} namespace ${j.path}: ${why}`);
+    }
     libc.close(j.nsfd);
   }
   if (ns.newFlags) libc.unshare(ns.newFlags);
@@ -136,7 +142,7 @@ function stage2(plan: InitPlan, fd: number): never {
   if (plan.hostname !== undefined) libc.sethostname(plan.hostname);
   if (plan.domainname !== undefined) libc.setdomainname(plan.domainname);
   if (mountNs === 'new') { finishRootfs(plan); reopenDevNullStdio(); }
-  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.spec.process?.consoleSize);
+  if (proc.terminal && plan.consoleSocketFd !== undefined) attachTerminal(plan.consoleSocketFd, plan.consoleSize ?? plan.spec.process?.consoleSize);
   // As runc's init, a session of its own (CRIU refuses a session leader outside the container).
   else libc.setsid();
 

@@ -9,7 +9,7 @@ import { hookState, runHooksWarnOnly } from './hooks';
 import { criuRootOf, releaseCriuRoot } from '../checkpoint/criu-root';
 import {
   RuntimeError, type ContainerRecord, type Status, deriveStatus, fifoPath, initAlive, listIds, loadRecord,
-  lockContainer, stateDir, stateDocument,
+  lockContainer, pendingCgroupsFile, stateDir, stateDocument,
 } from './state';
 import type { State } from '../spec/types';
 
@@ -165,16 +165,17 @@ export interface DeleteOptions { force?: boolean }
 
 export function deleteContainer(root: string, id: string, o: DeleteOptions = {}): void {
   const dir = stateDir(root, id);
-  if (!fs.existsSync(dir)) {
-    if (o.force) return;
-    throw new RuntimeError(`container "${id}" does not exist`);
-  }
+  if (!fs.existsSync(dir) && !o.force) throw new RuntimeError(`container "${id}" does not exist`);
+  // Under the lock even without state: a create killed before it made the state
+  // directory left its lock file, which release() removes.
   withLock(root, id, () => {
+    if (!fs.existsSync(dir)) return;
     let rec: ContainerRecord | undefined;
     try { rec = loadRecord(root, id); } catch { /* half-created: no record */ }
     if (!rec) {
       if (!o.force) throw new RuntimeError(`container "${id}" is not fully created; use delete --force to remove it`);
       killHalfCreated(dir);
+      removePendingCgroups(dir);
       removeStateDir(dir);
       return;
     }
@@ -223,6 +224,15 @@ function destroyProcesses(rec: ContainerRecord, paused: boolean): void {
 }
 
 /** A create killed half-way leaves an init whose pid we may not know: find it by its exec FIFO. */
+/** Cgroups a create killed before its first record made (deepest first; rmdir leaves any in use). */
+function removePendingCgroups(dir: string): void {
+  let text = '';
+  try { text = fs.readFileSync(pendingCgroupsFile(dir), 'utf8'); } catch { return; }
+  for (const d of text.split('\n').filter(Boolean).reverse()) {
+    try { fs.rmdirSync(d); } catch { /* gone, or not empty */ }
+  }
+}
+
 function killHalfCreated(dir: string): void {
   const fifo = fifoPath(dir);
   for (const name of fs.readdirSync('/proc')) {

@@ -31,7 +31,7 @@ export function parseBytes(v: string, flag: string): number {
 export interface UpdateFlags {
   resources?: string;
   memory?: string; memorySwap?: string; memoryReservation?: string; kernelMemory?: string; kernelMemoryTcp?: string;
-  cpuShares?: string; cpuQuota?: string; cpuPeriod?: string; cpuRtPeriod?: string; cpuRtRuntime?: string;
+  cpuShare?: string; cpuShares?: string; cpuQuota?: string; cpuPeriod?: string; cpuRtPeriod?: string; cpuRtRuntime?: string;
   cpusetCpus?: string; cpusetMems?: string; pidsLimit?: string; blkioWeight?: string;
 }
 
@@ -56,6 +56,7 @@ export function updateResources(f: UpdateFlags): Resources {
   if (f.kernelMemoryTcp !== undefined) mem.kernelTCP = parseBytes(f.kernelMemoryTcp, '--kernel-memory-tcp');
   if (Object.keys(mem).length) r.memory = mem;
   const cpu = { ...(r.cpu ?? {}) };
+  if (f.cpuShare !== undefined) cpu.shares = int(f.cpuShare, '--cpu-share');
   if (f.cpuShares !== undefined) cpu.shares = int(f.cpuShares, '--cpu-shares');
   if (f.cpuQuota !== undefined) cpu.quota = int(f.cpuQuota, '--cpu-quota');
   if (f.cpuPeriod !== undefined) cpu.period = int(f.cpuPeriod, '--cpu-period');

@@ -4,8 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as libc from '../sys/libc';
-import { relayTerminal, type TerminalRelay } from './terminal-relay';
+import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
 import { createContainer, type CreateOptions } from './create';
+import { debug, debugCreated } from './debug';
 import { deleteContainer, startContainer } from './lifecycle';
 
 export interface RunOptions extends CreateOptions { detach?: boolean; keep?: boolean }
@@ -37,7 +38,9 @@ export async function runContainer(o: RunOptions): Promise<number> {
   }
   let record;
   try {
-    ({ record } = createContainer({ ...o, consoleSocketFd }));
+    const created = createContainer({ ...o, consoleSocketFd, consoleSize: ours !== undefined ? ownTerminalSize() : undefined });
+    record = created.record;
+    debugCreated(created);
     if (ours !== undefined) relay = relayTerminal(libc.recvFd(ours).fd);
   } finally {
     if (ours !== undefined) libc.close(ours);
@@ -49,8 +52,10 @@ export async function runContainer(o: RunOptions): Promise<number> {
     try { deleteContainer(o.root, o.id, { force: true }); } catch { /* report the start error */ }
     throw e;
   }
+  debug(`container ${o.id}: started${relay ? ', relaying its terminal' : ''}`);
   if (o.detach) return 0;
   const status = await waitForExit(record.pid);
+  debug(`container ${o.id}: init exited, status ${status}`);
   if (relay) await relay.finish();
   if (!o.keep) deleteContainer(o.root, o.id, { force: true });
   return status;

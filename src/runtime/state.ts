@@ -106,6 +106,11 @@ export function stateDocument(rec: ContainerRecord, status: Status): State {
   return doc;
 }
 
+/** Cgroup directories a create made before it saved its first record, one a line. */
+export function pendingCgroupsFile(dir: string): string {
+  return path.join(dir, 'cgroups.pending');
+}
+
 /**
  * An exclusive lock on one container id, held until release(). A command leaves no trace of
  * an id that has no state: release() removes the lock file then, and the root directory if

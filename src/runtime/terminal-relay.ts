@@ -6,6 +6,12 @@ import { setWindowSize } from '../linux/console';
 
 export interface TerminalRelay { finish(): Promise<void> }
 
+/** The size of ocits's own terminal, if its stdout is one: the pty gets it before the process runs. */
+export function ownTerminalSize(): { height: number; width: number } | undefined {
+  const out = process.stdout;
+  return out.isTTY && out.rows > 0 && out.columns > 0 ? { height: out.rows, width: out.columns } : undefined;
+}
+
 export function relayTerminal(master: number): TerminalRelay {
   const pty = new tty.ReadStream(master);
   const stdin = process.stdin;

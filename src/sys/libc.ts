@@ -266,6 +266,10 @@ export function symlink(target: string, path: string): void {
   check('symlink', path, fn('symlink', 'int symlink(const char *target, const char *path)')(target, path));
 }
 
+export function fchown(fd: number, uid: number, gid: number): void {
+  check('fchown', `fd ${fd}`, fn('fchown', 'int fchown(int fd, uint32_t uid, uint32_t gid)')(fd, uid, gid));
+}
+
 export function chown(path: string, uid: number, gid: number): void {
   check('chown', path, fn('chown', 'int chown(const char *path, uint32_t uid, uint32_t gid)')(path, uid, gid));
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { OCITS, isRoot, leftovers, makeBundle, makeRoot, ocits, ocitsEnv, uniqueId, until } from '../lib/bundle.mjs';
+import { OCITS, REPO, isRoot, leftovers, makeBundle, makeRoot, ocits, ocitsEnv, uniqueId, until } from '../lib/bundle.mjs';
 import { findCriu } from '../lib/criu.mjs';
 
 const criu = findCriu();
@@ -27,7 +27,7 @@ function runtimes(root, rroot) {
     {
       name: 'ocits', cli: ocitsCli,
       runDetached: (b, id) => spawnSync(OCITS, ['--root', root, 'run', '-d', '--bundle', b.dir, id], { stdio: 'ignore', env: ocitsEnv(), timeout: 60000 }).status,
-      cgroupSuffix: (id) => `/ocits/${id}`,
+      cgroupSuffix: (id) => `/${id}`,
     },
     {
       name: 'runc', cli: runcCli,
@@ -85,9 +85,34 @@ if (!isRoot) {
     t.match(r.stderr, /^ocits: checkpoint: container "no-such-ct" does not exist\n$/, 'the container is looked up first');
   });
 
+  t.test('a CRIU that is too old, or fails `criu check`, is named in a one-line error', async (t) => {
+    const fake = path.join(REPO, 'test/fixtures/fake-criu.mjs');
+    const annotations = (args, env) => JSON.parse(ocits([...args, 'features'], { env: ocitsEnv(env) }).stdout).annotations;
+    const old = annotations(['--criu', fake], { FAKE_CRIU_VERSION: '3.14' });
+    t.equal(old['org.opencontainers.ocits.checkpoint.enabled'], 'false');
+    t.match(old['org.opencontainers.ocits.checkpoint.criu'], `${fake} (--criu): CRIU version 31400 must be 31500 or higher`);
+    const failing = annotations(['--criu', fake], { FAKE_CRIU_CHECK: 'fail' });
+    t.match(failing['org.opencontainers.ocits.checkpoint.criu'], `${fake} (--criu): \`criu check\` failed: Error (criu/cr-check.c:1201): fake`);
+    t.equal(annotations(['--criu', fake], { FAKE_CRIU_VERSION: '4.0' })['org.opencontainers.ocits.checkpoint.enabled'], 'true');
+    // A failing criu first on PATH is passed over (Debian 12's 3.17 fails `criu check` on this kernel).
+    const bin = fs.mkdtempSync(path.join(work, 'bin-'));
+    fs.symlinkSync(fake, path.join(bin, 'criu'));
+    const viaPath = annotations([], { PATH: `${bin}:${process.env.PATH}`, OCITS_CRIU: '', FAKE_CRIU_CHECK: 'fail' });
+    if (viaPath['org.opencontainers.ocits.checkpoint.enabled'] === 'true') {
+      t.notMatch(viaPath['org.opencontainers.ocits.checkpoint.criu'], bin, 'another CRIU than the failing one on PATH');
+    } else {
+      t.match(viaPath['org.opencontainers.ocits.checkpoint.criu'], `${bin}/criu (PATH): \`criu check\` failed`);
+    }
+    const { id } = await started(t, runtimes(root, rroot)[0], ['sh', '-c', COUNTER]);
+    const r = ocits(['--root', root, '--criu', fake, 'checkpoint', '--image-path', dirs().img, id], { env: ocitsEnv({ FAKE_CRIU_VERSION: '3.14' }) });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /^ocits: checkpoint: no working CRIU: .*CRIU version 31400 must be 31500 or higher; name one with --criu PATH or \$OCITS_CRIU\n$/);
+    t.equal(stateOf(runtimes(root, rroot)[0], id)?.status, 'running', 'the container untouched');
+  });
+
   for (const rt of runtimes(root, rroot)) {
     t.test(`${rt.name}: a counter container checkpointed and restored goes on counting`, async (t) => {
-      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);
+      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER], (c) => { c.linux.resources.pids = { limit: 77 }; });
       await until(() => readInt(counter) >= 5, 10000, 'the counter');
       const before = stateOf(rt, id);
       const { img, wk } = dirs();
@@ -107,6 +132,8 @@ if (!isRoot) {
       t.ok(readInt(counter) > frozen, `counter went on from ${frozen}`);
       const cg = fs.readFileSync(`/proc/${st.pid}/cgroup`, 'utf8');
       t.match(cg, new RegExp(`:pids:.*${rt.cgroupSuffix(id)}$`, 'm'), 'restored into the cgroup the config gives');
+      const pidsCg = /^\d+:pids:(.*)$/m.exec(cg)?.[1];
+      t.equal(fs.readFileSync(`/sys/fs/cgroup/pids${pidsCg}/pids.max`, 'utf8').trim(), '77', "the config's limits are set on the new cgroup");
     });
 
     t.test(`${rt.name}: --leave-running keeps it running; its image restores later`, async (t) => {
@@ -168,6 +195,26 @@ if (!isRoot) {
         t.same(got, got.map((_, i) => i + 1), `one connection, no gap or restart (${got.length} lines, cut at ${cut})`);
       });
     }
+
+    t.test(`${rt.name}: runc's other flags, on a paused container`, async (t) => {
+      const { b, id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);
+      await until(() => readInt(counter) >= 3, 10000, 'the counter');
+      t.equal(rt.cli(['pause', id]).status, 0, 'pause');
+      const { img, wk } = dirs();
+      const flags = ['--shell-job', '--file-locks', '--ext-unix-sk', '--auto-dedup', '--manage-cgroups-mode', 'soft', '--empty-ns', 'network'];
+      const ck = rt.cli(['checkpoint', ...flags, '--image-path', img, '--work-path', wk, id]);
+      t.equal(ck.status, 0, ck.stderr);
+      const frozen = readInt(counter);
+      const pidFile = path.join(work, `${id}.pid`);
+      const rs = rt.cli(['restore', '-d', ...flags, '--pid-file', pidFile, '--no-subreaper', '--no-pivot',
+        '--image-path', img, '--work-path', wk, '--bundle', b.dir, id]);
+      t.equal(rs.status, 0, rs.stderr);
+      const st = stateOf(rt, id);
+      t.equal(st?.status, 'running', 'a paused container comes back running');
+      t.equal(Number(fs.readFileSync(pidFile, 'utf8')), st?.pid, '--pid-file holds the restored pid');
+      await until(() => readInt(counter) > frozen, 10000, 'the restored counter');
+      t.ok(readInt(counter) > frozen, `counting on from ${frozen}`);
+    });
 
     t.test(`${rt.name}: what CRIU here cannot do fails with runc's messages, the container left running`, async (t) => {
       const { id, counter } = await started(t, rt, ['sh', '-c', COUNTER]);

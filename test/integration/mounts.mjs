@@ -274,3 +274,18 @@ t.test('tmpcopyup: the tmpfs starts with a copy of the directory it covers (as r
   const noTimes = (s) => s.replace(/ [A-Z][a-z]{2} +\d+ +[\d:]+ /g, ' ');
   t.equal(noTimes(r.stdout), noTimes(rc.stdout), 'runc sees the same');
 });
+
+t.test("runc's default config: the same mount table as runc, in the same order (read-only paths before masks)", async (t) => {
+  const f = fixture(t, root, ['cat', '/proc/self/mountinfo'], (c) => { c.linux.cgroupsPath = `/ocits-mi-${process.pid}-${Date.now()}`; });
+  const shape = (s) => s.split('\n').filter(Boolean).map((l) => {
+    const x = l.split(' ');
+    return [x[3], x[4], x[5], ...x.slice(x.indexOf('-'))].join(' ').replace(/\/ocits-bundle-[^/]+/, '<bundle>');
+  });
+  const r = f.run();
+  t.equal(r.status, 0, r.stderr);
+  const rc = runcRun(t, f.b.dir, `runc-${f.id}`);
+  t.equal(rc.status, 0, rc.stderr);
+  t.same(shape(r.stdout), shape(rc.stdout));
+  const order = shape(r.stdout).map((l) => l.split(' ')[1]);
+  t.ok(order.indexOf('/proc/sys') < order.indexOf('/proc/keys'), 'read-only /proc/sys before the /proc/keys mask');
+});

@@ -94,6 +94,14 @@ if (requires(t, isRoot && libseccomp.available(), 'needs root and libseccomp.so.
     t.equal(noNnp.status, 0, noNnp.stderr);
   });
 
+  t.test('a startContainer hook runs before the filter: it may do what the profile forbids (mkdir)', async (t) => {
+    const r = runWith(['sh', '-c', 'ls -d /dev/shm/by-hook; mkdir /dev/shm/x; echo rc=$?'], podmanLike(), (c) => {
+      c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'mkdir /dev/shm/by-hook'] }] };
+    });
+    t.equal(r.stdout, '/dev/shm/by-hook\nrc=1\n', r.stderr);
+    t.equal(r.status, 0);
+  });
+
   t.test('argument condition: personality other than PER_LINUX fails', async (t) => {
     const r = runWith(['sh', '-c', 'linux64 true; echo a=$?; linux32 true; echo b=$?'], {
       defaultAction: 'SCMP_ACT_ALLOW',

@@ -12,10 +12,16 @@ t.test('parseSubCgroupFlag', async (t) => {
   t.same(parseSubCgroupFlag('a/b/'), { controllers: null, path: 'a/b' });
   t.same(parseSubCgroupFlag('/a//b'), { controllers: null, path: 'a/b' });
   t.same(parseSubCgroupFlag('cpu,pids:x'), { controllers: ['cpu', 'pids'], path: 'x' });
-  t.throws(() => parseSubCgroupFlag('../x'), /--cgroup \.\.\/x: the path must stay inside the container's cgroup/);
-  t.throws(() => parseSubCgroupFlag('a/../../x'), /must stay inside/);
-  t.throws(() => parseSubCgroupFlag(''), /a sub-cgroup path is required/);
-  t.throws(() => parseSubCgroupFlag('pids:'), /a sub-cgroup path is required/);
+  t.throws(() => parseSubCgroupFlag('../x'), /^--cgroup \.\.\/x: \.\.\/x is not a sub cgroup path$/);
+  t.throws(() => parseSubCgroupFlag('..'), /^--cgroup \.\.: \.\. is not a sub cgroup path$/);
+  t.throws(() => parseSubCgroupFlag('pids:..'), /^--cgroup pids:\.\.: \.\. is not a sub cgroup path$/);
+  t.throws(() => parseSubCgroupFlag('a/../../x'), /is not a sub cgroup path/);
+  t.throws(() => parseSubCgroupFlag('/..'), /is not a sub cgroup path/);
+  // As runc: "", "/" and a path that comes back inside name the container's own cgroup or a sub-cgroup.
+  t.same(parseSubCgroupFlag(''), { controllers: null, path: '' });
+  t.same(parseSubCgroupFlag('/'), { controllers: null, path: '' });
+  t.same(parseSubCgroupFlag('pids:'), { controllers: ['pids'], path: '' });
+  t.same(parseSubCgroupFlag('a/../b'), { controllers: null, path: 'b' });
   t.throws(() => parseSubCgroupFlag('pids,:x'), /empty controller name/);
 });
 

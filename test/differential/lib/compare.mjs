@@ -35,9 +35,20 @@ export function differences(ocits, runc) {
 
 const matches = (pat, s) => (pat instanceof RegExp ? pat.test(s) : pat === '*' || pat === s);
 
-/** The allowlist entry that explains `field` of `config`, or undefined. */
-export function allowed(allowlist, config, field) {
-  return allowlist.find((e) => matches(e.config, config) && matches(e.field, field));
+/** Lines only one side has (both texts split on newlines). */
+function changedLines(a = '', b = '') {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  return [...la.filter((l) => !lb.includes(l)), ...lb.filter((l) => !la.includes(l))];
+}
+
+/**
+ * The allowlist entry that explains difference d ({ field, ocits, runc }) of `config`, or
+ * undefined. An entry with `lines` explains it only when every changed line matches.
+ */
+export function allowed(allowlist, config, d) {
+  return allowlist.find((e) => matches(e.config, config) && matches(e.field, d.field)
+    && (!e.lines || changedLines(d.ocits, d.runc).every((l) => e.lines.test(l))));
 }
 
 /** A short line-level diff of two texts (lines only in ocits: -, only in runc: +). */

@@ -1,4 +1,4 @@
-// The corpus of real engine configs (/work/shared/corpus, or $OCITS_CORPUS) and
+// The corpus of real engine configs (test/fixtures/corpus, or $OCITS_CORPUS) and
 // how one config becomes a runnable bundle: placeholders substituted (see the
 // corpus README), a busybox rootfs, the probe as the process, a cgroup path and
 // id unique to the run. Each runtime gets its own bundle dir (same layout).
@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeRootfs } from '../../lib/bundle.mjs';
+import { REPO, makeRootfs } from '../../lib/bundle.mjs';
 import { probeScript } from './probe.mjs';
 
-export const CORPUS = process.env.OCITS_CORPUS ?? '/work/shared/corpus';
+/** The corpus: the copy in the repository (test/fixtures/corpus), or $OCITS_CORPUS. */
+export const CORPUS = process.env.OCITS_CORPUS ?? path.join(REPO, 'test/fixtures/corpus');
 export const ENGINES = ['podman', 'containerd', 'cri'];
 
 /** Every config (`engine/name.json`, not *.process.json), sorted. */
@@ -22,6 +23,28 @@ export function corpusConfigs() {
   }
   return out;
 }
+
+/**
+ * Configs of our own (issue 10): what `runc spec` and `crun spec` write, with and without
+ * --rootless, generated into a temp dir as own/<tool>-spec[-rootless].json. Returns the dir.
+ */
+export function makeOwnConfigs() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-diff-own-'));
+  fs.mkdirSync(path.join(dir, 'own'));
+  for (const tool of ['runc', 'crun']) {
+    for (const rootless of [false, true]) {
+      const work = fs.mkdtempSync(path.join(dir, 'spec-'));
+      const r = spawnSync(tool, ['spec', ...(rootless ? ['--rootless'] : [])], { cwd: work, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${tool} spec: ${r.stderr || r.error}`);
+      fs.renameSync(path.join(work, 'config.json'), path.join(dir, 'own', `${tool}-spec${rootless ? '-rootless' : ''}.json`));
+      fs.rmSync(work, { recursive: true });
+    }
+  }
+  ownDir = dir;
+  return dir;
+}
+let ownDir = null;
+const sourceOf = (rel) => (rel.startsWith('own/') ? path.join(ownDir, rel) : path.join(CORPUS, rel));
 
 /** Every exec process file: `engine/name.process.json`. */
 export function corpusProcesses() {
@@ -80,7 +103,7 @@ export function makeCorpusBundle(rel, runtime, ctx, { args } = {}) {
   }
   fs.writeFileSync(path.join(state, '.containerenv'), 'engine="podman"\n');
 
-  let text = fs.readFileSync(path.join(CORPUS, rel), 'utf8')
+  let text = fs.readFileSync(sourceOf(rel), 'utf8')
     .replaceAll('@BUNDLE@', dir).replaceAll('@STATE@', state).replaceAll('@SANDBOX@', sandbox)
     .replaceAll('@HOSTDIR@', hostdir).replaceAll('@NETNS@', ctx.netns)
     .replace(/\/run\/netns\/netns-[0-9a-f-]+/g, ctx.netns)
