@@ -54,7 +54,8 @@ export function planCgroupMount(op: CgroupMountOp, ctx: CgroupMountContext): Cgr
   if (op.type === 'cgroup2' || v1.length === 0) {
     const unified = ctx.hierarchies.find((h) => h.fstype === 'cgroup2');
     const source = unified ? (ctx.cgroupNs ? ownCgroupDir(unified, ctx.selfCgroup) : unified.mountpoint) : '/sys/fs/cgroup';
-    return [{ kind: 'fs', name: '', source: 'cgroup2', fstype: 'cgroup2', flags: op.flags, data: null, fallback: bindStep('', source, op, op.flags) }];
+    // The config's source names the mount, as runc mounts it (mountinfo shows "cgroup2 cgroup").
+    return [{ kind: 'fs', name: '', source: op.source || 'cgroup2', fstype: 'cgroup2', flags: op.flags, data: null, fallback: bindStep('', source, op, op.flags) }];
   }
   const steps: CgroupStep[] = [{ kind: 'tmpfs', name: '', flags: FIXED, data: 'mode=755' }];
   for (const h of v1) {

@@ -1,9 +1,10 @@
-// linux.resources enforced on real containers (cgroup v1 on this machine):
+// linux.resources enforced on real containers (cgroup v1 on this machine, pure v2 in test:v2's guest):
 // a memory hog is OOM-killed (run exits 137), a fork bomb stops at pids.limit,
 // a CPU quota throttles (visible in events --stats), and nothing is left after.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { makeBundle, fileRoot, uniqueId, ocits, leftovers, OCITS } from '../lib/bundle.mjs';
+import { insideCat } from '../lib/cgroup-files.mjs';
 
 const root = fileRoot(t);
 
@@ -25,7 +26,7 @@ t.test('a memory hog beyond memory.limit is OOM-killed: run exits 137', (t) => {
 
 t.test('a fork bomb is stopped by pids.limit', (t) => {
   // 40 background sleeps under a limit of 20: the forks past it fail and the count stays at the limit.
-  const { b, id, r } = runWith(t, ['sh', '-c', '(for i in $(seq 40); do sleep 5 & done) 2>/dev/null; cat /sys/fs/cgroup/pids/pids.current /sys/fs/cgroup/pids/pids.max; kill -9 -1; exit 0'],
+  const { b, id, r } = runWith(t, ['sh', '-c', `(for i in $(seq 40); do sleep 5 & done) 2>/dev/null; ${insideCat('pids.current', 'pids.max')}; kill -9 -1; exit 0`],
     { pids: { limit: 20 } });
   t.equal(r.status, 0, r.stderr);
   const [current, max] = r.stdout.trim().split('\n');
@@ -41,7 +42,7 @@ t.test('a CPU quota throttles a busy loop, as events --stats shows', async (t) =
   t.teardown(() => { ocits(['--root', root, 'delete', '--force', id]); b.cleanup(); });
   t.equal(spawnSync(OCITS, ['--root', root, 'run', '-d', '--bundle', b.dir, id], { stdio: 'ignore' }).status, 0);
   await new Promise((r) => setTimeout(r, 1500));
-  const inside = ocits(['--root', root, 'exec', id, 'cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu/cpu.cfs_period_us']);
+  const inside = ocits(['--root', root, 'exec', id, 'sh', '-c', insideCat('cpu.cfs_quota_us', 'cpu.cfs_period_us')]);
   t.equal(inside.stdout, '10000\n100000\n', 'quota and period inside the container');
   const stats = JSON.parse(ocits(['--root', root, 'events', '--stats', id]).stdout);
   t.ok(stats.data.cpu.throttling.throttled_periods > 5, `throttled ${stats.data.cpu.throttling.throttled_periods} periods`);

@@ -6,16 +6,12 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, fileRoot, ocits, ocitsSpawn, ocitsToFiles, until, isRoot } from '../lib/bundle.mjs';
+import { V2, cgDir, cgroupDirsOf, readCg, insideCat, sharesValue } from '../lib/cgroup-files.mjs';
 
 t.ok(isRoot, 'integration tests run as root');
 const root = fileRoot(t);
 
-const CG = '/sys/fs/cgroup';
 const read = (f) => fs.readFileSync(f, 'utf8').trim();
-/** The container's directory in a v1 controller's hierarchy (the default cgroupsPath: ocits/<id>). */
-const cgDir = (controller, id) => path.join(CG, controller, 'ocits', id);
-/** Every /sys/fs/cgroup/<hierarchy>/ocits/<id> that exists. */
-const cgroupDirsOf = (id) => fs.readdirSync(CG).map((c) => path.join(CG, c, 'ocits', id)).filter((d) => fs.existsSync(d));
 const alive = (pid) => {
   try { return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
 };
@@ -27,6 +23,9 @@ const rwTmp = (c) => { c.mounts.push({ destination: '/tmp', type: 'tmpfs', sourc
 /** A detached running container (run -d, output to files): the fixture plus its init pid. */
 function running(t, args = ['sleep', '300'], edit = rwTmp) {
   const f = fixture(t, root, args, edit);
+  // The cgroup helpers below look under ocits/<id> (without cgroupsPath it would be under the test's own cgroup).
+  f.b.config.linux.cgroupsPath = `/ocits/${f.id}`;
+  f.b.write(f.b.config);
   const r = ocitsToFiles(['--root', root, 'run', '-d', '--bundle', f.b.dir, f.id], f.b.dir);
   t.equal(r.status, 0, `run -d: ${r.stderr}`);
   f.pid = f.state()?.pid;
@@ -68,22 +67,21 @@ t.test('update with flags changes the live container', async (t) => {
   const u = f.cli('update', '--memory', '64M', '--pids-limit', '50', '--cpu-quota', '50000', '--cpu-period', '100000', f.id);
   t.equal(u.status, 0, `update: ${u.stderr}`);
   t.equal(u.stdout, '');
-  t.equal(read(path.join(cgDir('memory', f.id), 'memory.limit_in_bytes')), '67108864', 'host: memory.limit_in_bytes');
-  t.equal(read(path.join(cgDir('pids', f.id), 'pids.max')), '50', 'host: pids.max');
-  t.equal(read(path.join(cgDir('cpu', f.id), 'cpu.cfs_quota_us')), '50000', 'host: cpu.cfs_quota_us');
-  t.equal(read(path.join(cgDir('cpu', f.id), 'cpu.cfs_period_us')), '100000', 'host: cpu.cfs_period_us');
+  t.equal(readCg(f.id, 'memory.limit_in_bytes'), '67108864', 'host: memory.limit_in_bytes');
+  t.equal(readCg(f.id, 'pids.max'), '50', 'host: pids.max');
+  t.equal(readCg(f.id, 'cpu.cfs_quota_us'), '50000', 'host: cpu.cfs_quota_us');
+  t.equal(readCg(f.id, 'cpu.cfs_period_us'), '100000', 'host: cpu.cfs_period_us');
 
   // The container has its own cgroup namespace: its cgroups are the roots of its view.
-  const e = f.cli('exec', f.id, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max',
-    '/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu/cpu.cfs_period_us');
+  const e = f.cli('exec', f.id, 'sh', '-c', insideCat('memory.limit_in_bytes', 'pids.max', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'));
   t.equal(e.status, 0, `exec cat: ${e.stderr}`);
   t.same(e.stdout.trim().split('\n'), ['67108864', '50', '50000', '100000'], 'inside: the same values');
 
   // A second update changes only what it names.
   const u2 = f.cli('update', '--pids-limit', '40', f.id);
   t.equal(u2.status, 0, u2.stderr);
-  t.equal(read(path.join(cgDir('pids', f.id), 'pids.max')), '40');
-  t.equal(read(path.join(cgDir('memory', f.id), 'memory.limit_in_bytes')), '67108864', 'memory untouched');
+  t.equal(readCg(f.id, 'pids.max'), '40');
+  t.equal(readCg(f.id, 'memory.limit_in_bytes'), '67108864', 'memory untouched');
 
   f.deleteClean('--force');
 });
@@ -92,24 +90,24 @@ t.test('update --resources - (stdin) and --resources FILE', async (t) => {
   const f = running(t);
   const r1 = ocits(['--root', root, 'update', '--resources', '-', f.id], { input: '{"pids":{"limit":77}}' });
   t.equal(r1.status, 0, `--resources -: ${r1.stderr}`);
-  t.equal(read(path.join(cgDir('pids', f.id), 'pids.max')), '77', 'pids.max from stdin');
+  t.equal(readCg(f.id, 'pids.max'), '77', 'pids.max from stdin');
 
   const file = path.join(f.b.dir, 'res.json');
   fs.writeFileSync(file, JSON.stringify({ memory: { limit: 32 * 1024 * 1024 }, cpu: { shares: 512 } }));
   const r2 = f.cli('update', '--resources', file, f.id);
   t.equal(r2.status, 0, `--resources FILE: ${r2.stderr}`);
-  t.equal(read(path.join(cgDir('memory', f.id), 'memory.limit_in_bytes')), String(32 * 1024 * 1024), 'memory from the file');
-  t.equal(read(path.join(cgDir('cpu', f.id), 'cpu.shares')), '512', 'cpu.shares from the file');
-  t.equal(read(path.join(cgDir('pids', f.id), 'pids.max')), '77', 'pids untouched by the file');
+  t.equal(readCg(f.id, 'memory.limit_in_bytes'), String(32 * 1024 * 1024), 'memory from the file');
+  t.equal(readCg(f.id, 'cpu.shares'), sharesValue(512), 'cpu.shares from the file (cpu.weight on v2)');
+  t.equal(readCg(f.id, 'pids.max'), '77', 'pids untouched by the file');
 
   // Flags apply on top of the file.
   const r3 = f.cli('update', '-r', file, '--pids-limit', '88', '--cpu-shares', '256', f.id);
   t.equal(r3.status, 0, `-r FILE plus flags: ${r3.stderr}`);
-  t.equal(read(path.join(cgDir('pids', f.id), 'pids.max')), '88');
-  t.equal(read(path.join(cgDir('cpu', f.id), 'cpu.shares')), '256', 'the flag wins over the file');
+  t.equal(readCg(f.id, 'pids.max'), '88');
+  t.equal(readCg(f.id, 'cpu.shares'), sharesValue(256), 'the flag wins over the file');
 
-  const inside = f.cli('exec', f.id, 'cat', '/sys/fs/cgroup/pids/pids.max', '/sys/fs/cgroup/cpu/cpu.shares');
-  t.same(inside.stdout.trim().split('\n'), ['88', '256'], 'inside sees the update');
+  const inside = f.cli('exec', f.id, 'sh', '-c', insideCat('pids.max', 'cpu.shares'));
+  t.same(inside.stdout.trim().split('\n'), ['88', sharesValue(256)], 'inside sees the update');
 
   // Bad documents: one line, nothing changed.
   const bad = ocits(['--root', root, 'update', '--resources', '-', f.id], { input: '{"pids":{"limit":"many"}}' });
@@ -118,7 +116,7 @@ t.test('update --resources - (stdin) and --resources FILE', async (t) => {
   oneLineError(t, notJson, 'update', /stdin/, 'invalid JSON on stdin');
   const missing = f.cli('update', '--resources', path.join(f.b.dir, 'nope.json'), f.id);
   oneLineError(t, missing, 'update', /nope\.json/, 'a missing --resources file');
-  t.equal(read(path.join(cgDir('pids', f.id), 'pids.max')), '88', 'pids.max unchanged by the failures');
+  t.equal(readCg(f.id, 'pids.max'), '88', 'pids.max unchanged by the failures');
 
   f.deleteClean('--force');
 });
@@ -127,13 +125,13 @@ t.test('update with bad values fails with one line and changes nothing', async (
   const f = running(t);
   t.equal(f.cli('update', '--memory', '64M', '--pids-limit', '50', '--cpu-shares', '512', f.id).status, 0);
   const before = () => [
-    read(path.join(cgDir('memory', f.id), 'memory.limit_in_bytes')),
-    read(path.join(cgDir('pids', f.id), 'pids.max')),
-    read(path.join(cgDir('cpu', f.id), 'cpu.shares')),
-    read(path.join(cgDir('cpuset', f.id), 'cpuset.cpus')),
+    readCg(f.id, 'memory.limit_in_bytes'),
+    readCg(f.id, 'pids.max'),
+    readCg(f.id, 'cpu.shares'),
+    readCg(f.id, 'cpuset.cpus'),
   ];
   const old = before();
-  t.same(old.slice(0, 3), ['67108864', '50', '512']);
+  t.same(old.slice(0, 3), ['67108864', '50', sharesValue(512)]);
 
   oneLineError(t, f.cli('update', '--memory', 'lots', f.id), 'update', /--memory/, '--memory lots');
   oneLineError(t, f.cli('update', '--cpu-shares', '1', f.id), 'update', /cpu[.-]shares/, '--cpu-shares 1');
@@ -166,7 +164,7 @@ t.test('pause freezes, resume thaws', async (t) => {
   const p = f.cli('pause', f.id);
   t.equal(p.status, 0, `pause: ${p.stderr}`);
   t.equal(f.state().status, 'paused', 'state paused');
-  t.equal(read(path.join(cgDir('freezer', f.id), 'freezer.state')), 'FROZEN', 'freezer.state FROZEN');
+  t.equal(readCg(f.id, 'freezer.state'), 'FROZEN', 'freezer.state FROZEN');
   const frozenAt = ticks(f);
   await sleep(600);
   t.equal(ticks(f), frozenAt, 'the counter does not advance while paused');
@@ -178,7 +176,7 @@ t.test('pause freezes, resume thaws', async (t) => {
   const r = f.cli('resume', f.id);
   t.equal(r.status, 0, `resume: ${r.stderr}`);
   t.equal(f.state().status, 'running', 'state running');
-  t.equal(read(path.join(cgDir('freezer', f.id), 'freezer.state')), 'THAWED');
+  t.equal(readCg(f.id, 'freezer.state'), 'THAWED');
   await until(() => ticks(f) >= frozenAt + 2, 5000, 'the counter to advance again');
   t.pass('the counter advances after resume');
 
@@ -337,26 +335,31 @@ t.test('exec --cgroup runs the process in an existing sub-cgroup', async (t) => 
     // A new v1 cpuset cgroup has no cpus or mems: nothing could join it.
     for (const f of ['cpuset.cpus', 'cpuset.mems']) if (fs.existsSync(path.join(d, f))) fs.writeFileSync(path.join(d, 'sub', f), read(path.join(d, f)));
   }
-  fs.mkdirSync(path.join(cgDir('pids', f.id), 'only'));
+  if (!V2) fs.mkdirSync(path.join(cgDir('pids', f.id), 'only'));
   /** The cgroup path of an exec'd process, per hierarchy line of /proc/PID/cgroup. */
   const cgroupsOf = (pid) => read(`/proc/${pid}/cgroup`).split('\n').map((l) => l.split(':')).filter((x) => x[2].includes(f.id));
   const ownPath = `/ocits/${f.id}`;
 
   const all = f.execDetachedWith(['--cgroup', 'sub'], 'sleep', '300');
   const lines = cgroupsOf(all);
-  t.ok(lines.length >= 2, 'the container has several hierarchies');
+  t.ok(V2 ? lines.length === 1 : lines.length >= 2, V2 ? 'one hierarchy (pure v2)' : 'the container has several hierarchies');
   for (const [, ctrl, p] of lines) t.equal(p, `${ownPath}/sub`, `"sub" in ${ctrl || 'unified'}`);
   for (const d of ownDirs) t.ok(read(path.join(d, 'sub', 'cgroup.procs')).split('\n').map(Number).includes(all), `pid in ${d}/sub`);
 
-  const one = f.execDetachedWith(['--cgroup', 'pids:only'], 'sleep', '300');
-  for (const [, ctrl, p] of cgroupsOf(one)) t.equal(p, ctrl === 'pids' ? `${ownPath}/only` : ownPath, `${ctrl || 'unified'}`);
+  // v1: a controller's own sub-cgroup; pure v2 has one tree, where a controller prefix is refused.
+  let one;
+  if (V2) oneLineError(t, f.cli('exec', '--cgroup', 'pids:sub', f.id, 'true'), 'exec', /cgroup v2 has one hierarchy/, 'a controller prefix on v2');
+  else {
+    one = f.execDetachedWith(['--cgroup', 'pids:only'], 'sleep', '300');
+    for (const [, ctrl, p] of cgroupsOf(one)) t.equal(p, ctrl === 'pids' ? `${ownPath}/only` : ownPath, `${ctrl || 'unified'}`);
+  }
 
   const missing = f.cli('exec', '--cgroup', 'nosuch', f.id, 'true');
   oneLineError(t, missing, 'exec', /sub-cgroup .*nosuch does not exist/, 'missing sub-cgroup');
   t.match(missing.stderr, /sub-cgroup \S*\/nosuch does not exist/);
   oneLineError(t, f.cli('exec', '--cgroup', '../../x', f.id, 'true'), 'exec', /\.\.\/\.\.\/x is not a sub cgroup path/, 'escaping path');
-  t.match(f.cli('exec', '--cgroup', 'nosuchctl:sub', f.id, 'true').stderr, /no cgroup for controller "nosuchctl"/);
+  t.match(f.cli('exec', '--cgroup', 'nosuchctl:sub', f.id, 'true').stderr, V2 ? /cgroup v2 has one hierarchy/ : /no cgroup for controller "nosuchctl"/);
   t.equal(f.state()?.status, 'running', 'the container is unharmed');
-  t.same(f.cli('ps', '--format', 'json', f.id).stdout.trim() && JSON.parse(f.cli('ps', '--format', 'json', f.id).stdout).sort(), [f.pid, all, one].sort(), 'ps sees the sub-cgroups\' processes, and no failed exec left one');
+  t.same(f.cli('ps', '--format', 'json', f.id).stdout.trim() && JSON.parse(f.cli('ps', '--format', 'json', f.id).stdout).sort(), [f.pid, all, one].filter(Boolean).sort(), 'ps sees the sub-cgroups\' processes, and no failed exec left one');
   f.deleteClean('--force');
 });

@@ -59,7 +59,7 @@ t.test('cgroup v2 host: one cgroup2 mount with the config flags; a bind of the h
   const op = cgroupOp(['nosuid', 'noexec', 'nodev', 'relatime', 'ro']);
   const flags = MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY;
   t.same(planCgroupMount(op, { hierarchies: V2, selfCgroup: '0::/pod/c1\n', cgroupNs: false }), [
-    { kind: 'fs', name: '', source: 'cgroup2', fstype: 'cgroup2', flags, data: null, fallback: { kind: 'bind', name: '', source: '/sys/fs/cgroup', remount: flags | MS_BIND | MS_REMOUNT } },
+    { kind: 'fs', name: '', source: 'cgroup', fstype: 'cgroup2', flags, data: null, fallback: { kind: 'bind', name: '', source: '/sys/fs/cgroup', remount: flags | MS_BIND | MS_REMOUNT } },
   ]);
   const ns = planCgroupMount(op, { hierarchies: V2, selfCgroup: '0::/pod/c1\n', cgroupNs: true });
   t.equal(ns[0].fallback.source, '/sys/fs/cgroup/pod/c1', 'with a cgroup namespace: the own cgroup');

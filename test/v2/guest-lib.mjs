@@ -87,7 +87,7 @@ export function buildInitramfs(kernel, workDir) {
  */
 export function qemuArgs({ kernel, initramfs, jobDir, memory = '3G', cpus = 2, systemd = false }) {
   const append = ['console=ttyS0', 'cgroup_no_v1=all', 'panic=-1', 'quiet', 'loglevel=4'];
-  if (systemd) append.push('ocits.init=systemd');
+  if (systemd) append.push('ocits.init=systemd', 'systemd.unit=ocits-v2.target', 'systemd.show_status=0', 'systemd.log_level=warning');
   return [
     '-accel', 'tcg', '-cpu', 'max', '-smp', String(cpus), '-m', memory,
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',

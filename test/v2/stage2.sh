@@ -6,30 +6,35 @@
 # with node (the tap runner costs minutes under emulation) and power off.
 # Results go to /v2job (a writable 9p share of the host's job directory).
 # pid 1 is this shell: it reaps the orphans (detached container inits) while it
-# waits for each test.
+# waits for each test. With "systemd" as $1 it is a service of systemd, which
+# set all that up itself (see init.sh).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 out=/v2job
 set -a; . $out/job.env; set +a
 finish() { sync; echo o > /proc/sysrq-trigger; sleep 30; }
 exec > $out/stage2.log 2>&1
+mode=${1:-init}
 set -x
-mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup || finish
-for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control; done
-mkdir /sys/fs/cgroup/init.scope && echo $$ > /sys/fs/cgroup/init.scope/cgroup.procs
-mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
-mkdir -p /run/lock /v2tmp /dev/pts /dev/shm /dev/mqueue
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /v2tmp
-mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts /dev/pts
-ln -sf pts/ptmx /dev/ptmx
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
-mount -t mqueue mqueue /dev/mqueue
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-mount --make-rshared /
-hostname v2guest
-ip link set lo up 2>/dev/null
+mkdir -p /v2tmp && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /v2tmp
+if [ "$mode" = init ]; then
+  mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup || finish
+  for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control; done
+  mkdir /sys/fs/cgroup/init.scope && echo $$ > /sys/fs/cgroup/init.scope/cgroup.procs
+  mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
+  mkdir -p /run/lock /dev/pts /dev/shm /dev/mqueue
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts /dev/pts
+  ln -sf pts/ptmx /dev/ptmx
+  mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
+  mount -t mqueue mqueue /dev/mqueue
+  mount -t bpf bpf /sys/fs/bpf
+  mount --make-rshared /
+  hostname v2guest
+  ip link set lo up
+fi
 set +x
 {
   echo "kernel $(uname -r)"
+  echo "init $mode $(cat /proc/1/comm)"
   echo "cgroup.controllers $(cat /sys/fs/cgroup/cgroup.controllers)"
   echo "cgroup.subtree_control $(cat /sys/fs/cgroup/cgroup.subtree_control)"
   echo "self $(cat /proc/self/cgroup)"
