@@ -147,6 +147,8 @@ clause('runtime.md Query State: this operation MUST return the state of the cont
   const c = created(t);
   const st = c.state();
   t.ok(validateState(st), validateState.errors ? JSON.stringify(validateState.errors) : 'valid against the state schema');
-  t.same(Object.keys(st).filter((k) => !['ociVersion', 'id', 'status', 'pid', 'bundle', 'annotations'].includes(k)), [],
-    'only State properties (additional ones MAY exist; ocits has none)');
+  t.same(Object.keys(st).filter((k) => !['ociVersion', 'id', 'status', 'pid', 'bundle', 'annotations'].includes(k)), ['rootfs', 'created', 'owner'],
+    'State properties plus runc\'s rootfs, created and owner (additional ones MAY exist)');
+  t.equal(st.rootfs, c.b.rootfs, 'rootfs is the bundle\'s root.path');
+  t.ok(!Number.isNaN(Date.parse(st.created)), 'created is a timestamp');
 });
