@@ -94,6 +94,8 @@ async function fullRun() {
   return full;
 }
 
+const RUNC_HOOK_STATE = 'as runc 1.1.5, which engines are built against: poststart gets "created", createContainer and startContainer get pid 1 (issue 10 item 15)';
+
 clause('config.md Hooks: hooks MUST be called in the listed order (within each phase)', async (t) => {
   const f = await fullRun();
   t.equal(f.r.status, 0, `create ${f.r.stderr}`);
@@ -114,7 +116,9 @@ clause('config.md Hooks: the state of the container MUST be passed to hooks over
     t.equal(st?.bundle && fs.realpathSync(st.bundle), bundle, `${p}: bundle`);
     t.match(st?.ociVersion, /^\d+\.\d+\.\d+/, `${p}: ociVersion`);
   }
-  t.equal(f.c.hookState('poststart-1')?.status, 'running', 'poststart sees "running"');
+  // ocits passes what runc 1.1.5 passes (issue 10 item 15; the corpus's podman/run-hooks.hook-stdin.txt).
+  t.equal(f.c.hookState('poststart-1')?.status, 'running', 'poststart sees "running"', { todo: RUNC_HOOK_STATE });
+  t.equal(f.c.hookState('poststart-1')?.status, 'created', 'poststart sees "created", as with runc 1.1.5');
   t.equal(f.c.hookState('poststop-1')?.status, 'stopped', 'poststop sees "stopped"');
   for (const p of ['prestart', 'createRuntime', 'createContainer', 'startContainer']) {
     t.match(f.c.hookState(`${p}-1`)?.status, /^(creating|created)$/, `${p} sees creating or created`);
@@ -124,7 +128,10 @@ clause('config.md Hooks: the state of the container MUST be passed to hooks over
 clause('config.md Hooks: the state passed to hooks over stdin carries "pid", the container process as seen by the host', async (t) => {
   const f = await fullRun();
   for (const p of ['prestart', 'createRuntime', 'poststart']) t.equal(f.c.hookState(`${p}-1`)?.pid, f.pid, `${p}: pid`);
-  for (const p of ['createContainer', 'startContainer']) t.equal(f.c.hookState(`${p}-1`)?.pid, f.pid, `${p}: pid`);
+  for (const p of ['createContainer', 'startContainer']) {
+    t.equal(f.c.hookState(`${p}-1`)?.pid, f.pid, `${p}: pid`, { todo: RUNC_HOOK_STATE });
+    t.equal(f.c.hookState(`${p}-1`)?.pid, 1, `${p}: pid 1, the container process as its own pid namespace sees it (runc 1.1.5)`);
+  }
 });
 
 clause('runtime.md Lifecycle steps 3-5: prestart, createRuntime and createContainer hooks MUST be invoked as part of create (before it returns, start not yet called)', async (t) => {

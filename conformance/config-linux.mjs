@@ -90,9 +90,11 @@ clause('config-linux.md Control groups: given the same "cgroupsPath", the runtim
 });
 
 clause('config-linux.md Device allowed list: the runtime MUST apply "resources.devices" entries in the listed order', async (t) => {
-  // The host's /dev/net/tun (c 10:200), bind-mounted: only the allowed list decides whether it opens.
-  const tun = { destination: '/dev/conformance-tun', type: 'bind', source: '/dev/net/tun', options: ['bind'] };
-  const rule = (allow) => ({ allow, type: 'c', major: 10, minor: 200, access: 'rwm' });
+  // The host's /dev/loop-control (c 10:237), bind-mounted: only the allowed list decides whether
+  // it opens (no capability is needed to open it). Not one of runc's default devices, which
+  // runc 1.1 (and ocits) append after the config's rules: /dev/net/tun (10:200) is one of them.
+  const tun = { destination: '/dev/conformance-tun', type: 'bind', source: '/dev/loop-control', options: ['bind'] };
+  const rule = (allow) => ({ allow, type: 'c', major: 10, minor: 237, access: 'rwm' });
   const open = 'if (exec 3<>/dev/conformance-tun) 2>/dev/null; then echo open; else echo denied; fi';
   const deniedLast = fixture(t, ['sh', '-c', open], (cfg) => {
     cfg.mounts.push(tun);

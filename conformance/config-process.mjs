@@ -46,8 +46,12 @@ clause('config.md Process: "cwd" MUST be an absolute path (a relative one is an 
 
 clause('config.md Process: "env" has the semantics of environ (the process gets exactly these variables)', async (t) => {
   const env = ['PATH=/bin', 'CONFORMANCE=1', 'WITH_SPACE=a b', 'EMPTY='];
+  // Like runc, a HOME the env lacks comes from the rootfs's /etc/passwd (root: /root).
   const r = runWith(t, ['/bin/env'], (cfg) => { cfg.process.env = env; });
-  t.same(r.stdout.split('\n').filter(Boolean).sort(), [...env].sort());
+  t.same(r.stdout.split('\n').filter(Boolean).sort(), [...env, 'HOME=/root'].sort());
+  const withHome = [...env, 'HOME=/conformance'];
+  const h = runWith(t, ['/bin/env'], (cfg) => { cfg.process.env = withHome; });
+  t.same(h.stdout.split('\n').filter(Boolean).sort(), [...withHome].sort(), 'a configured HOME is kept, nothing added');
 });
 
 clause('config.md Process: runtimes MUST ignore "consoleSize" if "terminal" is false or unset', async (t) => {

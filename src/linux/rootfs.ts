@@ -212,7 +212,7 @@ function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void
     else if (step.kind === 'bind') cgroupBind(rootfs, op, at, step);
     else {
       try {
-        mountOnto(rootfs, at, step.source, step.fstype, step.flags, step.data);
+        mountCgroupFs(() => mountOnto(rootfs, at, step.source, step.fstype, step.flags, step.data));
       } catch (e) {
         const code = (e as SysError).code;
         if (!step.fallback || (code !== 'EPERM' && code !== 'EBUSY')) throw e;
@@ -221,6 +221,21 @@ function applyCgroup(rootfs: string, op: CgroupMountOp, cgroupNs: boolean): void
     }
     if (prior !== null) fs.chmodSync(at, prior);
     for (const p of op.propagation) libc.mount(null, at, null, p, null);
+  }
+}
+
+/**
+ * A new v1 cgroup mount can fail with EBUSY for a moment while another process (CRIU's
+ * cgroup yard, a hierarchy being set up or torn down) mounts or unmounts one: retry briefly.
+ */
+function mountCgroupFs(mount: () => void): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return mount();
+    } catch (e) {
+      if ((e as SysError).code !== 'EBUSY' || attempt >= 5) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 * attempt);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Hook, State } from '../spec/types';
 import * as libc from '../sys/libc';
 
 const O_CLOEXEC = 0x80000;
+const CLOSE_RANGE_CLOEXEC = 4;
 
 export type HookPhase = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
@@ -42,9 +43,11 @@ export function runHook(phase: HookPhase, index: number, hook: Hook, state: Stat
       // The hook gets the runtime's stdout and stderr (node marks them close-on-exec) and no
       // other fd: nothing the runtime or its caller holds (state dir, sockets, pipes) leaks.
       for (const f of [1, 2]) { try { libc.fcntl(f, 2 /* F_SETFD */, 0); } catch { /* not open */ } }
-      libc.closeRange(3, 0xffffffff, 0);
       for (let s = 1; s < 32; s++) if (s !== 9 && s !== 19) libc.signalDefault(s);
       libc.unblockAllSignals();
+      // Close-on-exec, not closed: this child still runs JavaScript until execve, and Node's
+      // own fds (epoll, eventfd) closed under it made it abort (SIGABRT) now and then.
+      libc.closeRange(3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
       libc.execve(hook.path, argv, env);
     } catch (e) {
       try { libc.write(2, Buffer.from(`ocits: ${describe(phase, index, hook)}: ${(e as Error).message}\n`)); } catch { /* nothing left to do */ }

@@ -32,12 +32,15 @@ t.test('args: an absolute path, and argv[0] passed through', async (t) => {
   t.equal(r.stdout, 'zero one\n');
 });
 
-t.test('env is exactly the configured one', async (t) => {
+t.test('env is exactly the configured one (plus HOME from /etc/passwd when it lacks one, as runc)', async (t) => {
   const env = ['PATH=/bin', 'A=1', 'WITH_EQ=x=y', 'EMPTY=', 'SPACES=a  b'];
   const f = fixture(t, root, ['env'], (c) => { c.process.env = env; });
   const r = f.run();
   t.equal(r.status, 0, r.stderr);
-  t.same(r.stdout.split('\n').filter(Boolean).sort(), [...env].sort());
+  t.same(r.stdout.split('\n').filter(Boolean).sort(), [...env, 'HOME=/root'].sort());
+  const withHome = [...env, 'HOME=/x'];
+  const g = fixture(t, root, ['env'], (c) => { c.process.env = withHome; });
+  t.same(g.run().stdout.split('\n').filter(Boolean).sort(), [...withHome].sort(), 'a configured HOME is kept');
 });
 
 t.test('cwd', async (t) => {
