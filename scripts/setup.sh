@@ -7,6 +7,7 @@
 #   the engine tests drive through ocits; bsdutils' `script` gives ctr a pty;
 # - python3: test peers (console socket receiver, seccomp agent, socket
 #   activation), run as /usr/bin/python3; libseccomp2: linux.seccomp;
+# - libcap2-bin: setcap for the file-capability security test;
 # - iptables, iproute2, tar, gzip: what CRIU (shared/tools/criu, not a package: Debian's
 #   3.17 fails on newer kernels) runs during checkpoint/restore; `ip netns` for its tests;
 # - qemu-system-x86, linux-image-amd64 (Debian 12's 6.1 kernel; only its vmlinuz
@@ -30,6 +31,7 @@ packages=(
   bsdutils
   python3
   libseccomp2
+  libcap2-bin
   iptables
   iproute2
   tar
@@ -53,7 +55,7 @@ if [ ${#need[@]} -gt 0 ]; then
   # and containers-common (seccomp.json); recommends are not needed.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3 qemu-system-x86_64 cpio newuidmap newgidmap slirp4netns fuse-overlayfs useradd runuser; do
+for bin in runc busybox podman conmon containerd ctr containerd-shim-runc-v2 script /usr/bin/python3 qemu-system-x86_64 cpio newuidmap newgidmap slirp4netns fuse-overlayfs useradd runuser setcap; do
   command -v "$bin" >/dev/null || { echo "setup: $bin missing after install" >&2; exit 1; }
 done
 echo "setup: runc $(runc --version | head -1 | awk '{print $3}'), busybox $(busybox | head -1 | awk '{print $2}'), podman $(podman --version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}')"

@@ -1,5 +1,5 @@
 // linux.cgroupsPath → the container's cgroup path inside a hierarchy. Pure.
-//   absent            → /ocits/<id> (systemd: system.slice:ocits:<id>)
+//   absent            → <id>, relative as runc's (systemd: system.slice:ocits:<id>)
 //   "/a/b"            → /a/b in every hierarchy
 //   "a/b"             → <the runtime's own cgroup in that hierarchy>/a/b (as runc does)
 //   "slice:prefix:name" (systemd flag) → the directory systemd would use for that
@@ -62,7 +62,8 @@ function systemdPath(spec: string): string {
 export function parseCgroupsPath(cgroupsPath: string | undefined, id: string, systemd = false): PathSpec {
   let p = cgroupsPath;
   if (p !== undefined && typeof p !== 'string') throw new CgroupError('must be a string', F);
-  if (!p) p = systemd ? `system.slice:ocits:${id}` : `/ocits/${id}`;
+  // runc's default: the id, under the runtime's own cgroup in each hierarchy.
+  if (!p) p = systemd ? `system.slice:ocits:${id}` : id;
   if (p.includes('\0')) throw new CgroupError('must not contain NUL', F);
   if (systemd) return { path: systemdPath(p), relative: false };
   const relative = !p.startsWith('/');

@@ -12,13 +12,15 @@ export function configureLog(o: LogOptions): void {
   if (o.file) fs.closeSync(fs.openSync(o.file, 'a', 0o644));
 }
 
-function toFile(level: string, msg: string): void {
-  if (!opts.file) return;
+function record(level: string, msg: string): string {
   const time = new Date().toISOString();
-  const line = opts.format === 'json'
+  return opts.format === 'json'
     ? JSON.stringify({ level, msg, time }) + '\n'
     : `time="${time}" level=${level} msg="${msg.replace(/"/g, '\\"')}"\n`;
-  fs.appendFileSync(opts.file, line);
+}
+
+function toFile(level: string, msg: string): void {
+  if (opts.file) fs.appendFileSync(opts.file, record(level, msg));
 }
 
 export function logError(msg: string): void {
@@ -32,9 +34,9 @@ export function logWarn(msg: string): void {
   if (!opts.file) process.stderr.write(`ocits: warning: ${msg}\n`);
 }
 
-/** With --debug: to the log file, or to stderr without one (as runc). */
+/** With --debug: to the log file, or to stderr without one, in the log's format (as runc). */
 export function logDebug(msg: string): void {
   if (!opts.debug) return;
-  toFile('debug', msg);
-  if (!opts.file) process.stderr.write(`ocits: debug: ${msg}\n`);
+  if (opts.file) toFile('debug', msg);
+  else fs.writeSync(2, record('debug', msg));
 }

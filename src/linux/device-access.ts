@@ -2,9 +2,11 @@
 // everything, then the config's own rules, then the devices every container
 // may use (runc's default allow list: mknod of anything, null, zero, full,
 // random, urandom, tty, ptmx, net/tun and the pty slaves; not /dev/console,
-// whose pty slave 136:* covers it), then the config's linux.devices. Later
-// rules win, so a config's "deny all" still leaves these usable, and a config
-// without device rules gets the same list.
+// whose pty slave 136:* covers it). Later rules win, so a config's "deny all"
+// still leaves these usable, and a config without device rules gets the same
+// list. A node listed in linux.devices is created but not allowed: only
+// linux.resources.devices grants access (runc 1.1.5 denies such a node too;
+// engines add the allow rule themselves, as podman --device does).
 import type { DeviceCgroup, Spec } from '../spec/types';
 
 const DENY_ALL: DeviceCgroup = { allow: false, access: 'rwm' };
@@ -25,8 +27,5 @@ const ALWAYS_ALLOWED: DeviceCgroup[] = [
 
 export function containerDeviceRules(spec: Spec): DeviceCgroup[] {
   const configured = spec.linux?.resources?.devices ?? [];
-  const fromDevices: DeviceCgroup[] = (spec.linux?.devices ?? [])
-    .filter((d) => d.type !== 'p')
-    .map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' }));
-  return [DENY_ALL, ...configured, ...ALWAYS_ALLOWED, ...fromDevices];
+  return [DENY_ALL, ...configured, ...ALWAYS_ALLOWED];
 }

@@ -52,12 +52,13 @@ export interface DefaultDevice {
 
 /** Devices every container gets (besides /dev/console and /dev/ptmx, handled elsewhere). */
 export const DEFAULT_DEVICES: readonly DefaultDevice[] = Object.freeze([
+  // runc's order (visible as the order of bind mounts in a user namespace).
   { path: '/dev/null', type: 'c', major: 1, minor: 3, perm: 0o666 },
-  { path: '/dev/zero', type: 'c', major: 1, minor: 5, perm: 0o666 },
-  { path: '/dev/full', type: 'c', major: 1, minor: 7, perm: 0o666 },
   { path: '/dev/random', type: 'c', major: 1, minor: 8, perm: 0o666 },
-  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, perm: 0o666 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, perm: 0o666 },
   { path: '/dev/tty', type: 'c', major: 5, minor: 0, perm: 0o666 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, perm: 0o666 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, perm: 0o666 },
 ] as DefaultDevice[]);
 
 export interface DevSymlink {
@@ -142,12 +143,23 @@ function planConfigDevice(d: Device, i: number, userns: boolean): DeviceNodePlan
 }
 
 /**
- * Defaults first (in DEFAULT_DEVICES order), then config devices in config order; a config
- * device with the same path as a default replaces it in place; a later config device with
- * the same path as an earlier one replaces it too. Errors name `/linux/devices/N/...`.
+ * Defaults first (in DEFAULT_DEVICES order) except those the config lists, then config
+ * devices in config order (as runc); a later config device with the same path as an
+ * earlier one replaces it in place. Errors name `/linux/devices/N/...`.
  */
 export function planDevices(linuxDevices: readonly Device[] | undefined, opts: { userns: boolean }): DeviceNodePlan[] {
-  const out: DeviceNodePlan[] = DEFAULT_DEVICES.map((d) => ({
+  const configured: DeviceNodePlan[] = [];
+  const byPath = new Map<string, number>();
+  (linuxDevices ?? []).forEach((d, i) => {
+    const plan = planConfigDevice(d, i, opts.userns);
+    const at = byPath.get(plan.path);
+    if (at !== undefined) configured[at] = plan;
+    else {
+      byPath.set(plan.path, configured.length);
+      configured.push(plan);
+    }
+  });
+  const defaults: DeviceNodePlan[] = DEFAULT_DEVICES.filter((d) => !byPath.has(d.path)).map((d) => ({
     path: d.path,
     type: d.type,
     major: d.major,
@@ -157,15 +169,5 @@ export function planDevices(linuxDevices: readonly Device[] | undefined, opts: {
     gid: 0,
     method: deviceMethod(d.type, opts.userns),
   }));
-  const byPath = new Map<string, number>(out.map((d, i) => [d.path, i] as [string, number]));
-  (linuxDevices ?? []).forEach((d, i) => {
-    const plan = planConfigDevice(d, i, opts.userns);
-    const at = byPath.get(plan.path);
-    if (at !== undefined) out[at] = plan;
-    else {
-      byPath.set(plan.path, out.length);
-      out.push(plan);
-    }
-  });
-  return out;
+  return [...defaults, ...configured];
 }

@@ -5,7 +5,7 @@
 // namespace first (so that bind mounts of host paths become peers of the host's
 // mounts), then the mounts pivot_root checks are made private, and the requested
 // type is given to the container's "/" once it is the root.
-import { parseMountOptions, MS_SLAVE, MS_REC, MS_PRIVATE, MS_UNBINDABLE } from './mount-options';
+import { parseMountOptions, MS_SLAVE, MS_REC, MS_SHARED, MS_UNBINDABLE } from './mount-options';
 import type { MountInfoEntry } from './mount-info';
 
 export interface RootPropagationPlan {
@@ -21,8 +21,9 @@ export function planRootPropagation(rootfsPropagation: string | undefined): Root
   if (flag === undefined) throw new Error(`linux.rootfsPropagation: unknown propagation "${rootfsPropagation}"`);
   // An unbindable "/" would refuse the bind mount of the rootfs: it gets that type only at the end.
   const before = flag & MS_UNBINDABLE ? MS_SLAVE | MS_REC : flag;
-  // private: the new root already is (it is bound from a private mount).
-  return { before, after: flag & MS_PRIVATE ? null : flag };
+  // As runc since 1.2 (PR #4724): only shared and unbindable are given to the new root; it is
+  // already private (bound from a private mount) or the slave of what the rootfs was.
+  return { before, after: flag & (MS_SHARED | MS_UNBINDABLE) ? flag : null };
 }
 
 /** The mount (the last one mounted there) holding `path`: the entry with the longest mount point above it. */

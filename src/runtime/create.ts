@@ -21,6 +21,7 @@ import { prepareInitIdmaps, type IdmapMounts } from '../linux/idmap';
 import { mountSourceRequests, sendMountSources } from '../linux/mount-sources';
 import { cgroupManager, rootlessCgroupManager, type CgroupManager } from '../cgroups';
 import { openPidFile } from './pid-file';
+import { debug, STEP } from './debug';
 import {
   RuntimeError, type ContainerRecord, fifoPath, lockContainer, pendingCgroupsFile, processStat, saveRecord, stateDir,
 } from './state';
@@ -112,6 +113,9 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup, onMkdir };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
+    // As runc 1.1: a cgroup that already has processes is joined, with a warning.
+    const busy = cgroups.pids().length;
+    if (busy > 0) o.warn?.(`container's cgroup is not empty: ${busy} process(es) found`);
     // Recorded before anything runs, so that `delete --force` can undo a create killed half-way.
     const pending: ContainerRecord = {
       id: o.id, pid: 0, startTime: '', bundle: loaded.bundle, rootfs: loaded.rootfs,
@@ -177,10 +181,12 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
         case 'stage1':
           if (idMaps) writeIdMaps(stage1, idMaps);
           cgroups.join(stage1);
+          debug(`${STEP.setup}: stage 1 (pid ${stage1}) joined the cgroups${idMaps ? ', its id maps written' : ''}`);
           send(fd, { type: 'go' });
           break;
         case 'init-pid':
           initPid = m.pid as number;
+          debug(`${STEP.init}: the init is pid ${initPid}`);
           reap1();
           break;
         case 'hooks': {
@@ -204,6 +210,7 @@ function driveInit(plan: InitPlan, fd: number, stage1: number, cgroups: CgroupMa
         case 'error':
           throw new RuntimeError(String(m.message));
         case 'ready':
+          debug(`${STEP.ready}: the init (pid ${initPid}) is set up and waits for start`);
           return initPid;
         default:
           throw new RuntimeError(`unexpected message "${m.type}" from the container init`);

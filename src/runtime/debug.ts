@@ -5,6 +5,16 @@ import type { Created } from './create';
 
 let sink: ((msg: string) => void) | undefined;
 
+/**
+ * runc's names for the init's steps, which lead the records of ocits's equivalent steps:
+ * tools (and runc's own tests) look for them in debug output.
+ */
+export const STEP = {
+  setup: 'nsexec container setup',
+  init: 'child process in init()',
+  ready: 'init: closing the pipe to signal completion',
+} as const;
+
 export function setDebugSink(f: ((msg: string) => void) | undefined): void {
   sink = f;
 }

@@ -20,7 +20,7 @@ import { runExecChild, type ExecChildPlan } from './exec-process';
 import { containerStatus } from './lifecycle';
 import { waitForExit } from './run';
 import { openPidFile } from './pid-file';
-import { debug } from './debug';
+import { debug, STEP } from './debug';
 import { ownTerminalSize, relayTerminal, type TerminalRelay } from './terminal-relay';
 import { RuntimeError, loadRecord, stateDir, type ContainerRecord } from './state';
 
@@ -52,10 +52,15 @@ export interface ExecOptions {
   processLabel?: string;
 }
 
+// 4294967295 is (uid_t)-1: setresuid() takes it as "leave unchanged", i.e. stay root.
+const MAX_ID = 4294967294;
+
 function parseUser(u: string): { uid: number; gid?: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(u);
-  if (!m) throw new RuntimeError(`--user ${u}: expected uid[:gid] as numbers`);
-  return { uid: Number(m[1]), gid: m[2] === undefined ? undefined : Number(m[2]) };
+  if (!m) throw new RuntimeError(`--user ${JSON.stringify(u)}: expected uid[:gid] as numbers`);
+  const ids = [m[1], m[2]].filter((x) => x !== undefined).map(Number);
+  if (ids.some((n) => n > MAX_ID)) throw new RuntimeError(`--user ${u}: ids go up to ${MAX_ID}`);
+  return { uid: ids[0], gid: ids[1] };
 }
 
 /** The process to run: --process FILE, or the container's process changed by the flags. */
@@ -76,7 +81,7 @@ export function execProcess(base: Process, o: ExecOptions): Process {
   p.terminal = o.tty === true;
   if (o.cwd) p.cwd = o.cwd;
   p.env = [...(base.env ?? []), ...o.env];
-  if (o.user) {
+  if (o.user !== undefined) {
     const u = parseUser(o.user);
     p.user = { ...p.user, uid: u.uid, gid: u.gid ?? p.user.gid };
   }
@@ -202,11 +207,12 @@ function driveExec(fd: number, stage1: number, rec: ContainerRecord, sub: SubCgr
       }
       if (m.type === 'stage1') {
         cgroupManagerFromPaths(rec.cgroups).join(stage1, sub);
-        debug(() => `exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
+        debug(() => `${STEP.setup}: exec ${rec.id}: stage 1 (pid ${stage1}) joined the cgroups${sub.length ? ` (sub-cgroups ${sub.map((r) => r.path || '.').join(', ')})` : ''}`);
         killPoint('exec:joined');
         send(fd, { type: 'go' });
       } else if (m.type === 'pid') {
         pid = m.pid as number;
+        debug(`${STEP.init}: exec ${rec.id}: the process is pid ${pid}`);
         killPoint('exec:pid');
         libc.waitpid(stage1, 0);
       } else if (m.type === 'error') {

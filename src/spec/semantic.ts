@@ -153,6 +153,11 @@ export function checkProcessSemantics(proc: Process, base: string): SemanticIssu
   }
   if (!proc.args || proc.args.length === 0) out.push({ pointer: `${base}/args`, detail: 'must be a non-empty array' });
   if (!isAbsolute(proc.cwd)) out.push({ pointer: `${base}/cwd`, detail: `must be an absolute path (got ${q(proc.cwd)})` });
+  // (uid_t)-1 means "unchanged" to setresuid/setresgid/setgroups: the process would stay root.
+  const user = proc.user as { uid?: unknown; gid?: unknown; additionalGids?: unknown[] } | undefined;
+  for (const [k, v] of [['uid', user?.uid], ['gid', user?.gid], ...(user?.additionalGids ?? []).map((g, i) => [`additionalGids/${i}`, g])] as [string, unknown][]) {
+    if (v === 4294967295 || v === 4294967295n) out.push({ pointer: `${base}/user/${k}`, detail: 'must be at most 4294967294 (4294967295 is the "no change" id)' });
+  }
   const seen = new Map<string, number>();
   (proc.rlimits ?? []).forEach((rl, i) => {
     const at = `${base}/rlimits/${i}`;

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { isRoot } from '../lib/bundle.mjs';
 import { ALLOWLIST } from './allowlist.mjs';
 import { allowed, differences, lineDiff } from './lib/compare.mjs';
-import { CORPUS, EXEC_BASE, corpusConfigs, corpusProcesses, makeCorpusBundle } from './lib/corpus.mjs';
+import { CORPUS, EXEC_BASE, corpusConfigs, corpusProcesses, makeCorpusBundle, makeOwnConfigs } from './lib/corpus.mjs';
 import { RUNC, drive, runAsync } from './lib/drive.mjs';
 import { summaryTable } from './lib/summary.mjs';
 
@@ -23,7 +23,9 @@ const ONLY = process.env.OCITS_DIFF_ONLY ? new RegExp(process.env.OCITS_DIFF_ONL
 
 t.ok(isRoot, 'runs as root (real containers)');
 t.ok(fs.existsSync(RUNC), `runc at ${RUNC}`);
-const configs = corpusConfigs().filter((c) => !ONLY || ONLY.test(c));
+const ownDir = makeOwnConfigs();
+const own = fs.readdirSync(path.join(ownDir, 'own')).sort().map((f) => `own/${f}`);
+const configs = [...corpusConfigs(), ...own].filter((c) => !ONLY || ONLY.test(c));
 t.ok(configs.length > 0, `corpus configs under ${CORPUS}`);
 
 const runId = `d${process.pid}`;
@@ -90,6 +92,7 @@ try {
   for (const r of done) (results[r.config] ??= {})[r.runtime] = r;
   if (process.env.OCITS_DIFF_DUMP) fs.writeFileSync(process.env.OCITS_DIFF_DUMP, JSON.stringify(results, null, 1));
 } finally {
+  fs.rmSync(ownDir, { recursive: true, force: true });
   cgroupsLeft = ocitsCgroupsLeft();
   await stopPod();
   spawnSync('ip', ['netns', 'del', netnsName]);

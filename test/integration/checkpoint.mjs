@@ -27,7 +27,7 @@ function runtimes(root, rroot) {
     {
       name: 'ocits', cli: ocitsCli,
       runDetached: (b, id) => spawnSync(OCITS, ['--root', root, 'run', '-d', '--bundle', b.dir, id], { stdio: 'ignore', env: ocitsEnv(), timeout: 60000 }).status,
-      cgroupSuffix: (id) => `/ocits/${id}`,
+      cgroupSuffix: (id) => `/${id}`,
     },
     {
       name: 'runc', cli: runcCli,

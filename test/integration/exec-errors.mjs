@@ -121,3 +121,23 @@ t.test('create --pid-file into a missing directory: exit 1 as runc, one line nam
   t.teardown(() => { spawnSync(RUNC, ['--root', runcRoot, 'delete', '-f', f.id]); fs.rmSync(runcRoot, { recursive: true, force: true }); });
   t.equal(spawnSync(RUNC, ['--root', runcRoot, 'create', '--pid-file', pidFile, '--bundle', f.b.dir, f.id], { stdio: 'ignore' }).status, 1, 'runc: 1');
 });
+
+t.test('run --debug: without --log the records go to stderr as runc\'s lines, led by runc\'s step names; with --log, none outside it', async (t) => {
+  const f = fixture(t, root, ['echo', 'Hello World']);
+  const STEPS = ['nsexec container setup', 'child process in init()', 'init: closing the pipe to signal completion'];
+  const r = spawnSync(OCITS, ['--root', root, '--debug', 'run', '--bundle', f.b.dir, f.id], { encoding: 'utf8', env: ocitsEnv() });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'Hello World\n');
+  const lines = r.stderr.split('\n').filter((l) => l.includes('level=debug'));
+  for (const l of lines) t.match(l, /^time="[^"]+" level=debug msg=".*"$/, 'a logrus-style line');
+  for (const s of STEPS) t.ok(lines.some((l) => l.includes(s)), `"${s}"`);
+  for (const format of ['text', 'json']) {
+    const log = path.join(f.b.dir, `run.${format}`);
+    const q = spawnSync(OCITS, ['--root', root, '--log', log, '--log-format', format, '--debug', 'run', '--bundle', f.b.dir, f.id], { encoding: 'utf8', env: ocitsEnv() });
+    t.equal(q.status, 0, q.stderr);
+    t.notMatch(q.stdout + q.stderr, /level=debug|"level":"debug"/, `${format}: nothing outside the log`);
+    const text = fs.readFileSync(log, 'utf8');
+    t.match(text, format === 'json' ? /"level":"debug"/ : /level=debug/);
+    for (const s of STEPS) t.ok(text.includes(s), `${format}: "${s}"`);
+  }
+});

@@ -77,3 +77,19 @@ t.test('a missing source in a user namespace: the usual one-line error', async (
   t.match(r.stderr, /^ocits: .*\/nope.*(no such file or directory|permission denied)\n$/);
   t.same(f.leftovers(), []);
 });
+
+t.test('device nodes in a user namespace are binds, in the order runc makes them', async (t) => {
+  const f = usernsFixture(t, ['cat', '/proc/self/mountinfo'], (c) => {
+    c.linux.devices = [
+      { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666 },
+      { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o600 },
+    ];
+  });
+  const binds = (out) => out.split('\n').filter((l) => l.includes(' - devtmpfs ')).map((l) => l.split(' ')[4]);
+  const r = f.run();
+  t.equal(r.status, 0, r.stderr);
+  t.same(binds(r.stdout), ['/dev/null', '/dev/random', '/dev/full', '/dev/tty', '/dev/urandom', '/dev/fuse', '/dev/zero', '/proc/keys', '/proc/timer_list']);
+  const rc = runcRun(t, f.b.dir, `runc-${f.id}`);
+  t.equal(rc.status, 0, rc.stderr);
+  t.same(binds(r.stdout), binds(rc.stdout), 'runc binds the same, in the same order');
+});

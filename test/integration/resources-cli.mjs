@@ -23,6 +23,9 @@ const rwTmp = (c) => { c.mounts.push({ destination: '/tmp', type: 'tmpfs', sourc
 /** A detached running container (run -d, output to files): the fixture plus its init pid. */
 function running(t, args = ['sleep', '300'], edit = rwTmp) {
   const f = fixture(t, root, args, edit);
+  // The cgroup helpers below look under ocits/<id> (without cgroupsPath it would be under the test's own cgroup).
+  f.b.config.linux.cgroupsPath = `/ocits/${f.id}`;
+  f.b.write(f.b.config);
   const r = ocitsToFiles(['--root', root, 'run', '-d', '--bundle', f.b.dir, f.id], f.b.dir);
   t.equal(r.status, 0, `run -d: ${r.stderr}`);
   f.pid = f.state()?.pid;

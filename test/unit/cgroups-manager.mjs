@@ -10,7 +10,7 @@ const V1_DIRS = ['cpu,cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio
 function setup(t, kind, opts = {}) {
   const root = t.testdir({});
   const tree = makeTree(root, kind);
-  const m = cgroupManager({ id: 'abc', root, mountinfo: tree.mountinfo, onMkdir: tree.onMkdir, ...opts });
+  const m = cgroupManager({ id: 'abc', cgroupsPath: '/ocits/abc', root, mountinfo: tree.mountinfo, onMkdir: tree.onMkdir, ...opts });
   return { root, tree, m, f: (...p) => read(path.join(root, ...p)).trim() };
 }
 
@@ -86,7 +86,7 @@ t.test('v1: joined directories are never removed; a shared parent stays', async 
   const tree = makeTree(root, 'v1');
   populate(path.join(root, 'memory/ocits/abc'), V1_FILES.memory);
   populate(path.join(root, 'pids/ocits/other'), V1_FILES.pids);
-  const m = cgroupManager({ id: 'abc', root, mountinfo: tree.mountinfo, onMkdir: tree.onMkdir });
+  const m = cgroupManager({ id: 'abc', cgroupsPath: '/ocits/abc', root, mountinfo: tree.mountinfo, onMkdir: tree.onMkdir });
   m.create();
   const p = m.paths();
   t.same(p.filter((x) => x.path.includes('/memory/')), [{ path: path.join(root, 'memory/ocits/abc'), owned: false }]);

@@ -15,8 +15,10 @@ const errField = (t, fn, re) => {
 };
 
 t.test('default, absolute and cleaned paths', async (t) => {
-  t.same(parseCgroupsPath(undefined, 'abc'), { path: '/ocits/abc', relative: false });
-  t.same(parseCgroupsPath('', 'abc'), { path: '/ocits/abc', relative: false });
+  // As runc: without cgroupsPath, the id under the runtime's own cgroup.
+  t.same(parseCgroupsPath(undefined, 'abc'), { path: 'abc', relative: true });
+  t.same(parseCgroupsPath('', 'abc'), { path: 'abc', relative: true });
+  t.equal(resolveIn(parseCgroupsPath(undefined, 'abc'), '/process_api/1'), '/process_api/1/abc');
   t.same(parseCgroupsPath('/a//b/./c/../d/', 'x'), { path: '/a/b/d', relative: false });
   t.equal(resolveIn(parseCgroupsPath('/a/b', 'x'), '/own'), '/a/b');
 });

@@ -9,7 +9,7 @@ t.test('constants', async (t) => {
   t.equal(S_IFIFO, 0o010000);
   t.same(DEVICE_TYPE_BITS, { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 });
   t.same(DEFAULT_DEVICES.map((d) => [d.path, d.major, d.minor]), [
-    ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+    ['/dev/null', 1, 3], ['/dev/random', 1, 8], ['/dev/full', 1, 7], ['/dev/tty', 5, 0], ['/dev/zero', 1, 5], ['/dev/urandom', 1, 9],
   ]);
   t.equal(makedev(1, 3), 0x103n);
   t.equal(makedev(5, 0), 0x500n);
@@ -20,7 +20,7 @@ t.test('constants', async (t) => {
 t.test('defaults only', async (t) => {
   const d = planDevices(undefined, { userns: false });
   t.same(d[0], { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o20666, uid: 0, gid: 0, method: 'mknod' });
-  t.same(d.map((x) => x.path), ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
+  t.same(d.map((x) => x.path), ['/dev/null', '/dev/random', '/dev/full', '/dev/tty', '/dev/zero', '/dev/urandom'], "runc's order");
   t.ok(d.every((x) => x.mode === 0o20666 && x.method === 'mknod'));
   t.ok(planDevices([], { userns: true }).every((x) => x.method === 'bind'));
 });
@@ -33,9 +33,9 @@ t.test('config devices merge', async (t) => {
     { path: '/dev/fifo', type: 'p', fileMode: 0o020600 },
     { path: '/dev//kmsg/', type: 'u', major: 1, minor: 11, fileMode: 0o644 },
   ], { userns: true });
-  t.same(d.map((x) => x.path), ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse', '/dev/sda', '/dev/fifo', '/dev/kmsg']);
-  t.same(d[0], { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o20620, uid: 5, gid: 6, method: 'bind' });
-  t.same(d[6], { path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: 0o20666, uid: 0, gid: 0, method: 'bind' });
+  t.same(d.map((x) => x.path), ['/dev/random', '/dev/full', '/dev/tty', '/dev/zero', '/dev/urandom', '/dev/fuse', '/dev/null', '/dev/sda', '/dev/fifo', '/dev/kmsg'], 'defaults the config does not list, then the config, in order (runc)');
+  t.same(d[6], { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o20620, uid: 5, gid: 6, method: 'bind' });
+  t.same(d[5], { path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: 0o20666, uid: 0, gid: 0, method: 'bind' });
   t.same(d[7], { path: '/dev/sda', type: 'b', major: 8, minor: 0, mode: 0o60666, uid: 0, gid: 0, method: 'bind' });
   t.same(d[8], { path: '/dev/fifo', type: 'p', major: 0, minor: 0, mode: 0o10600, uid: 0, gid: 0, method: 'mknod' });
   t.same(d[9], { path: '/dev/kmsg', type: 'u', major: 1, minor: 11, mode: 0o20644, uid: 0, gid: 0, method: 'bind' });

@@ -10,8 +10,8 @@ t.test('rootfsPropagation: before (whole namespace) and after pivot_root (the co
   t.same(planRootPropagation(undefined), { before: MS_SLAVE | MS_REC, after: null }, 'default: rslave, nothing after');
   t.same(planRootPropagation('shared'), { before: MS_SHARED, after: MS_SHARED });
   t.same(planRootPropagation('rshared'), { before: MS_SHARED | MS_REC, after: MS_SHARED | MS_REC });
-  t.same(planRootPropagation('slave'), { before: MS_SLAVE, after: MS_SLAVE });
-  t.same(planRootPropagation('rslave'), { before: MS_SLAVE | MS_REC, after: MS_SLAVE | MS_REC });
+  t.same(planRootPropagation('slave'), { before: MS_SLAVE, after: null });
+  t.same(planRootPropagation('rslave'), { before: MS_SLAVE | MS_REC, after: null });
   t.same(planRootPropagation('private'), { before: MS_PRIVATE, after: null });
   t.same(planRootPropagation('rprivate'), { before: MS_PRIVATE | MS_REC, after: null });
   t.same(planRootPropagation('unbindable'), { before: MS_SLAVE | MS_REC, after: MS_UNBINDABLE }, 'an unbindable / would refuse the rootfs bind: only at the end');

@@ -24,6 +24,28 @@ export function corpusConfigs() {
   return out;
 }
 
+/**
+ * Configs of our own (issue 10): what `runc spec` and `crun spec` write, with and without
+ * --rootless, generated into a temp dir as own/<tool>-spec[-rootless].json. Returns the dir.
+ */
+export function makeOwnConfigs() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-diff-own-'));
+  fs.mkdirSync(path.join(dir, 'own'));
+  for (const tool of ['runc', 'crun']) {
+    for (const rootless of [false, true]) {
+      const work = fs.mkdtempSync(path.join(dir, 'spec-'));
+      const r = spawnSync(tool, ['spec', ...(rootless ? ['--rootless'] : [])], { cwd: work, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${tool} spec: ${r.stderr || r.error}`);
+      fs.renameSync(path.join(work, 'config.json'), path.join(dir, 'own', `${tool}-spec${rootless ? '-rootless' : ''}.json`));
+      fs.rmSync(work, { recursive: true });
+    }
+  }
+  ownDir = dir;
+  return dir;
+}
+let ownDir = null;
+const sourceOf = (rel) => (rel.startsWith('own/') ? path.join(ownDir, rel) : path.join(CORPUS, rel));
+
 /** Every exec process file: `engine/name.process.json`. */
 export function corpusProcesses() {
   const out = [];
@@ -81,7 +103,7 @@ export function makeCorpusBundle(rel, runtime, ctx, { args } = {}) {
   }
   fs.writeFileSync(path.join(state, '.containerenv'), 'engine="podman"\n');
 
-  let text = fs.readFileSync(path.join(CORPUS, rel), 'utf8')
+  let text = fs.readFileSync(sourceOf(rel), 'utf8')
     .replaceAll('@BUNDLE@', dir).replaceAll('@STATE@', state).replaceAll('@SANDBOX@', sandbox)
     .replaceAll('@HOSTDIR@', hostdir).replaceAll('@NETNS@', ctx.netns)
     .replace(/\/run\/netns\/netns-[0-9a-f-]+/g, ctx.netns)
