@@ -3,15 +3,14 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clause, fixture, isRoot, parseMountinfo } from './lib/harness.mjs';
+import { clause, fixture, isRoot, parseMountinfo, refused as refusal } from './lib/harness.mjs';
 
 t.ok(isRoot, 'conformance tests run as root');
 
 function refused(t, edit) {
   const c = fixture(t, ['true'], edit);
   const r = c.create();
-  t.not(r.status, 0, 'create fails');
-  t.match(r.stderr, /./, 'with an error message');
+  refusal(t, r, 'create', /./, c);
   t.equal(c.state(), null, 'no container');
 }
 

@@ -2,7 +2,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clause, fixture, isRoot, nsOf } from './lib/harness.mjs';
+import { clause, fixture, isRoot, nsOf, refused } from './lib/harness.mjs';
 
 t.ok(isRoot, 'conformance tests run as root');
 
@@ -81,7 +81,7 @@ clause('config-linux.md Namespaces: the runtime MUST generate an error if "path"
     const c = fixture(t, ['true'], (cfg) => {
       cfg.linux.namespaces = cfg.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: bad } : n));
     });
-    t.not(c.create().status, 0, `network path ${bad} is refused`);
+    refused(t, c.create(), 'create', /network/, c);
     t.equal(c.state(), null, 'no container');
   }
 });
@@ -90,13 +90,13 @@ clause('config-linux.md Namespaces: "path" MUST be an absolute path in the runti
   const c = fixture(t, ['true'], (cfg) => {
     cfg.linux.namespaces = cfg.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: 'proc/1/ns/net' } : n));
   });
-  t.not(c.create().status, 0);
+  refused(t, c.create(), 'create', /proc\/1\/ns\/net/, c);
   t.equal(c.state(), null);
 });
 
 clause('config-linux.md Namespaces: if the namespaces field contains duplicated namespaces with the same type, the runtime MUST generate an error', async (t) => {
   const c = fixture(t, ['true'], (cfg) => { cfg.linux.namespaces.push({ type: 'uts' }); });
-  t.not(c.create().status, 0);
+  refused(t, c.create(), 'create', /uts/, c);
   t.equal(c.state(), null);
 });
 

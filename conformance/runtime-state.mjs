@@ -4,7 +4,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { clause, fixture, isRoot, nsOf, procStatus, cmdline, STATE_SCHEMA, waitFor } from './lib/harness.mjs';
+import { clause, fixture, isRoot, nsOf, procStatus, cmdline, STATE_SCHEMA, waitFor, refused } from './lib/harness.mjs';
 
 t.ok(isRoot, 'conformance tests run as root');
 const validateState = new Ajv({ allErrors: true, strict: false }).compile(STATE_SCHEMA);
@@ -131,14 +131,14 @@ clause('runtime.md State: when serialized in JSON, the state MUST adhere to the 
 clause('runtime.md Query State: this operation MUST generate an error if it is not provided the ID of a container', async (t) => {
   const c = fixture(t, ['true']);
   const r = c.cli(['state']);
-  t.not(r.status, 0);
+  refused(t, r, 'state', /missing required argument 'id'/);
   t.equal(r.stdout, '', 'no state document printed');
 });
 
 clause('runtime.md Query State: attempting to query a container that does not exist MUST generate an error', async (t) => {
   const c = fixture(t, ['true']);
   const r = c.cli(['state', `${c.id}-missing`]);
-  t.not(r.status, 0);
+  refused(t, r, 'state', /does not exist/);
   t.equal(r.stdout, '');
   t.match(r.stderr, /./, 'an error message');
 });
@@ -147,6 +147,8 @@ clause('runtime.md Query State: this operation MUST return the state of the cont
   const c = created(t);
   const st = c.state();
   t.ok(validateState(st), validateState.errors ? JSON.stringify(validateState.errors) : 'valid against the state schema');
-  t.same(Object.keys(st).filter((k) => !['ociVersion', 'id', 'status', 'pid', 'bundle', 'annotations'].includes(k)), [],
-    'only State properties (additional ones MAY exist; ocits has none)');
+  t.same(Object.keys(st).filter((k) => !['ociVersion', 'id', 'status', 'pid', 'bundle', 'annotations'].includes(k)), ['rootfs', 'created', 'owner'],
+    'State properties plus runc\'s rootfs, created and owner (additional ones MAY exist)');
+  t.equal(st.rootfs, c.b.rootfs, 'rootfs is the bundle\'s root.path');
+  t.ok(!Number.isNaN(Date.parse(st.created)), 'created is a timestamp');
 });

@@ -102,6 +102,19 @@ export function fixture(t, args, edit = () => {}, opts = {}) {
   return c;
 }
 
+/**
+ * A refusal as the project defines it: exit 1 (not a crash, a signal or a
+ * timeout), one line `ocits: <command>: <reason>` matching `reason`, and, given
+ * the fixture `c` of a container that must not exist, nothing of it on the host.
+ */
+export function refused(t, r, command, reason, c) {
+  t.equal(r.signal, null, `${command}: not ended by a signal`);
+  t.equal(r.status, 1, `${command}: exit 1 (${(r.stderr ?? '').trim()})`);
+  t.match(r.stderr, new RegExp(`^ocits: ${command}: [^\\n]+\\n$`), `${command}: one line "ocits: ${command}: ..."`);
+  t.match(r.stderr, reason, `${command}: says why`);
+  if (c) t.same(c.leftovers(), [], `${command}: the host is left as it was`);
+}
+
 export async function waitFor(pred, ms = 10000, every = 20) {
   const deadline = Date.now() + ms;
   for (;;) {

@@ -216,6 +216,10 @@ export function buildProgram(): Command {
     }));
 
   registerCheckpointCommands(program, action, globals);
+  // Usage errors name the command too ("ocits: start: missing required argument 'id'").
+  for (const c of program.commands) {
+    c.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ocits: ${c.name()}: ${s.slice(7)}` : s) });
+  }
   return program;
 }
 

@@ -96,7 +96,15 @@ function onto(rootfs: string, dest: string, f: (fd: number) => void): void {
 
 /** Mounts onto an O_PATH fd of the destination, after checking it is still inside the rootfs. */
 function mountOnto(rootfs: string, dest: string, source: string | null, type: string | null, flags: number, data: string | null): void {
-  onto(rootfs, dest, (fd) => libc.mount(source, `/proc/self/fd/${fd}`, type, flags, data));
+  onto(rootfs, dest, (fd) => {
+    try {
+      libc.mount(source, `/proc/self/fd/${fd}`, type, flags, data);
+    } catch (e) {
+      // The kernel's ENODEV names neither the type nor the place: say which.
+      if ((e as SysError).code === 'ENODEV') throw new Error(`mount: filesystem type "${type}" is not supported by this kernel`);
+      throw e;
+    }
+  });
 }
 
 function remountFlags(op: BindMountOp | CgroupMountOp, flags: number, source: string): number {

@@ -37,14 +37,20 @@ export function isRootless(mode: RootlessMode | string | undefined, euid: number
 }
 
 /**
- * Checks (after lockContainer made it) that a non-root caller's state root is a real
- * directory it owns, closed to others: a directory another user made in /tmp under
- * our name, or a symlink, would hand them our state.
+ * Makes (when missing) and checks a non-root caller's default state root: a real directory
+ * it owns, closed to others. Made here rather than on first use, so that nobody can slip a
+ * directory or symlink of their own in between: one another user made in /tmp under our
+ * name, or a symlink, would hand them our state.
  */
 export function checkOwnRoot(root: string, euid: number): void {
   if (euid === 0) return;
-  let st: fs.Stats;
-  try { st = fs.lstatSync(root); } catch { return; /* made on first use */ }
+  try {
+    fs.mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(root, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`state root ${root}: ${(e as Error).message}`);
+  }
+  const st = fs.lstatSync(root);
   if (!st.isDirectory()) throw new Error(`state root ${root} is not a directory (a symlink?): remove it or pass --root`);
   if (st.uid !== euid) throw new Error(`state root ${root} is owned by uid ${st.uid}, not by you (uid ${euid}): remove it or pass --root`);
   if (st.mode & 0o022) throw new Error(`state root ${root} is writable by others (mode ${(st.mode & 0o7777).toString(8)}): chmod 700 it or pass --root`);

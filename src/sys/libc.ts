@@ -57,8 +57,12 @@ export function getpid(): number { return fn('getpid', 'int getpid()')(); }
 
 /** fork() after marking every mapping DOFORK (V8 maps its heap DONTFORK). */
 export function forkProcess(): number {
-  fn('madvise', 'int madvise(uintptr_t addr, size_t len, int advice)')(0n, 0x7ffffffff000n, 11 /* MADV_DOFORK */);
-  return check('fork', undefined, fn('fork', 'int fork()')());
+  // Both looked up first: making a koffi function allocates, and a V8 page allocated after
+  // the madvise is MADV_DONTFORK again (the child faults on it: SIGSEGV).
+  const madvise = fn('madvise', 'int madvise(uintptr_t addr, size_t len, int advice)');
+  const fork = fn('fork', 'int fork()');
+  madvise(0n, 0x7ffffffff000n, 11 /* MADV_DOFORK */);
+  return check('fork', undefined, fork());
 }
 
 export function exit_(code: number): never {

@@ -16,9 +16,11 @@ export const ALLOWLIST = [
   { config: '*', field: section('status'), lines: /^Seccomp_filters:\t2$|^Seccomp_filters:\t1$/, reason: 'ocits loads the ENOSYS stub (issue 10 item 10) as a second filter; runc patches it into its one BPF program' },
 
   // Owned by the `mounts` work (issue 10 items 4, 5, 13, 15).
-  { config: '*', field: section('mounts'), reason: 'owned by mounts: the same mounts in another mountinfo order; /dev/console of terminal containers; shared propagation of cri/mount-propagation-bidirectional.json\'s rootfs' },
+  { config: /^(podman\/run-userns-uidmap|podman\/rootless-keep-id|containerd\/run-userns-config)\.json$/, field: section('mounts'), reason: 'owned by mounts: the same mounts in another mountinfo order (user namespace)' },
+  { config: 'cri/mount-propagation-bidirectional.json', field: section('mounts'), reason: 'owned by mounts: with rootfsPropagation shared, ocits\'s mounts show shared:N where runc\'s show none' },
 
   // Owned by the `proc` work (issue 10 items 7, 8).
   { config: TTY, field: section('dev'), reason: 'owned by proc: /dev/console of a terminal container (pty, items 7-8)' },
+  { config: TTY, field: section('mounts'), lines: /\/dev\/console /, reason: 'owned by proc: runc binds the pty slave on /dev/console of a terminal container' },
 
 ];

@@ -1,4 +1,4 @@
-// podman's `container checkpoint` / `container restore` (and --export / --import of a
+// podman's `container checkpoint` / `container restore` (on pipes and with -t; --export / --import of a
 // checkpoint tarball) through ocits, each scenario also with runc. podman (4.x) asks
 // go-criu for CRIU on PATH, so a directory holding a `criu` link to the CRIU the tests
 // found (test/lib/criu.mjs) goes first on PATH; ocits finds it there too.
@@ -33,10 +33,10 @@ if (!isRoot || need.length || !criu.path) {
     const status = (name) => podman(['inspect', '--format', '{{.State.Status}}', name]).stdout.trim();
     const consecutive = (t, list, what) => t.same(list, list.map((_, i) => list[0] + i), `${what}: ${list[0]}..${list.at(-1)}, no gap, no restart`);
 
-    t.test(`${rt.name}: podman container checkpoint / restore of a counter`, async (t) => {
-      const name = `cr-${rt.name}-${process.pid}`;
+    for (const tty of [[], ['-t']]) t.test(`${rt.name}: podman container checkpoint / restore of a counter ${tty.length ? 'on a terminal' : 'on pipes'}`, async (t) => {
+      const name = `cr-${rt.name}${tty.length ? '-t' : ''}-${process.pid}`;
       t.teardown(() => podman(['rm', '-f', '-t', '0', name]));
-      const r = podman(['run', '-d', '--name', name, IMAGE, 'sh', '-c', COUNTER]);
+      const r = podman(['run', '-d', ...tty, '--name', name, IMAGE, 'sh', '-c', COUNTER]);
       t.equal(r.status, 0, r.stderr);
       t.ok(await waitFor(() => last(name) >= 5), 'counting');
       const ck = podman(['container', 'checkpoint', name]);

@@ -47,7 +47,10 @@ t.test('own state root checks', async (t) => {
   const link = path.join(dir, 'link');
   fs.symlinkSync(dir, link);
   t.throws(() => checkOwnRoot(link, uid || 4242), /not a directory \(a symlink\?\)/);
-  t.doesNotThrow(() => checkOwnRoot(path.join(dir, 'absent'), 4242), 'made on first use');
+  if (uid !== 0) {
+    checkOwnRoot(path.join(dir, 'made'), uid);
+    t.equal(fs.statSync(path.join(dir, 'made')).mode & 0o777, 0o700, 'a missing root is made, 0700');
+  }
 });
 
 t.test('subordinate id files', async (t) => {
