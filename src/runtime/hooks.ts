@@ -39,6 +39,10 @@ export function runHook(phase: HookPhase, index: number, hook: Hook, state: Stat
     try {
       libc.prctl(1 /* PR_SET_PDEATHSIG */, 9); // a runtime killed half-way takes its hooks along
       libc.dup3(rd, 0, 0);
+      // The hook gets the runtime's stdout and stderr (node marks them close-on-exec) and no
+      // other fd: nothing the runtime or its caller holds (state dir, sockets, pipes) leaks.
+      for (const f of [1, 2]) { try { libc.fcntl(f, 2 /* F_SETFD */, 0); } catch { /* not open */ } }
+      libc.closeRange(3, 0xffffffff, 0);
       for (let s = 1; s < 32; s++) if (s !== 9 && s !== 19) libc.signalDefault(s);
       libc.unblockAllSignals();
       libc.execve(hook.path, argv, env);

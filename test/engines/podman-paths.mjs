@@ -1,7 +1,8 @@
 // More real podman paths (issue 10), each run with ocits and with runc in the
 // same run and checked from inside the container: loopback in a network
-// namespace of its own, the host network, rshared bind propagation, --read-only,
-// a non-root user starting in a directory only root can enter, exec -it under a pty.
+// namespace of its own, the host network, rshared/rslave bind propagation both ways, --read-only,
+// a non-root user starting in a directory only root can enter, the pty owned by a
+// non-root user (run -it), exec -it under a pty.
 // podman runs isolated (see lib.mjs startPodman); this suite's default is the host network.
 import t from 'tap';
 import * as fs from 'node:fs';
@@ -83,6 +84,33 @@ if (!isRoot || need.length) {
       podman(['rm', '-f', '-t', '0', name]);
     });
 
+    // both directions, the container privileged so that it may mount: shared goes both ways, slave host to container only
+    for (const mode of ['rshared', 'rslave']) {
+      test(`-v SRC:/dst:${mode} --privileged: host mounts go in, container mounts ${mode === 'rshared' ? 'come out' : 'stay in'}`, async (t, keep) => {
+        const src = fs.mkdtempSync(path.join(os.tmpdir(), `ocits-${mode}-`));
+        fs.mkdirSync(path.join(src, 'fromhost'));
+        fs.mkdirSync(path.join(src, 'fromctr'));
+        const sh = (cmd) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+        const name = `${mode}-${rt.name}-${process.pid}`;
+        t.teardown(() => {
+          podman(['rm', '-f', '-t', '0', name]);
+          for (const m of mountsUnder(src)) spawnSync('umount', ['-l', m]);
+          fs.rmSync(src, { recursive: true, force: true });
+        });
+        t.equal(sh(`mount --bind ${src} ${src} && mount --make-shared ${src}`).status, 0, 'SRC a shared mount point');
+        const d = podman(['run', '-d', '--privileged', '--name', name, '-v', `${src}:/dst:${mode}`, IMAGE, 'sleep', '300']);
+        t.equal(d.status, 0, d.stderr);
+        t.equal(sh(`mount -t tmpfs h-${rt.name} ${src}/fromhost && echo h > ${src}/fromhost/f`).status, 0, 'host mount under SRC');
+        const r = podman(['exec', name, 'sh', '-c', 'cat /dst/fromhost/f && mount -t tmpfs c /dst/fromctr && echo c > /dst/fromctr/f && echo mounted']);
+        t.equal(r.status, 0, r.stderr);
+        t.equal(r.stdout, 'h\nmounted\n', 'the host mount is seen inside; the container mounts');
+        const out = mountsUnder(src).includes(path.join(src, 'fromctr'));
+        t.equal(out, mode === 'rshared', `the container's mount ${mode === 'rshared' ? 'is' : 'is not'} seen on the host`);
+        keep(`${r.stdout} out=${out}`);
+        podman(['rm', '-f', '-t', '0', name]);
+      });
+    }
+
     test('--read-only: / not writable, the tmpfs dirs are', async (t, keep) => {
       const r = runOut(['--read-only'], ['sh', '-c',
         'for f in /x /etc/x /tmp/x /var/tmp/x /run/x /dev/shm/x; do touch $f 2>/dev/null && echo "$f rw" || echo "$f ro"; done; ' +
@@ -98,6 +126,15 @@ if (!isRoot || need.length) {
       t.equal(r.stdout, '1000\n/rootonly\n0 700\nrc=1\n', 'starts in /rootonly as uid 1000, cannot read in it');
       t.match(r.stderr, /Permission denied/);
       keep(r.stdout);
+    });
+
+    // the process reads a line first: stdin at EOF before the attach races in script/podman (lost output, a stray ^@)
+    test('run -it --user 1000: the pty belongs to the user', async (t, keep) => {
+      const r = env.podmanPty(rt.name, ['run', '--rm', '-it', '--user', '1000', IMAGE, 'sh', '-c', 'read x; id -u; stat -L -c "%u %a" /proc/self/fd/0; exit 4'], { input: 'go\n' });
+      t.equal(r.status, 4, `exit status through the pty: ${r.stderr}`);
+      const m = r.stdout.match(/\r\n(\d+)\r\n(\d+ \d+)\r\n$/);
+      t.same(m?.slice(1), ['1000', '1000 620'], `uid 1000 owns its pty slave: ${JSON.stringify(r.stdout)}`);
+      keep(m?.[0]);
     });
 
     test('exec -it under a pty', async (t, keep) => {

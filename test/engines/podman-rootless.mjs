@@ -61,12 +61,12 @@ ${fuse ? `[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n
     if (ps) left.push(`containers not removed by their tests: ${ps.replace(/\n/g, ' ')}`);
     podman('runc', ['rm', '-a', '-f', '-t', '0']);
     podman('runc', ['rmi', '-a', '-f']);
-    // podman's pause process holds its user namespace; it and anything else of ours goes.
+    // podman's pause process (argv "podman") holds its user namespace: it, and anything else
+    // started with our environment or naming our dir, goes; only the pause process is expected.
     const ours = pidsWhere((argv) => argv.some((a) => a.includes(dir)));
-    let pause;
-    try { pause = Number(fs.readFileSync(path.join(dir, 'xdg/libpod/tmp/pause.pid'), 'utf8')); } catch { /* none */ }
-    for (const pid of [...ours.map((p) => p.pid), pause].filter(Boolean)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    left.push(...ours.filter((p) => !/conmon|slirp4netns|podman pause|catatonit/.test(p.argv.join(' '))).map((p) => `process ${p.pid}: ${p.argv.join(' ')}`));
+    for (const pid of withEnvUnder(dir)) if (!ours.some((p) => p.pid === pid)) ours.push({ pid, argv: argvOf(pid) });
+    for (const { pid } of ours) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    left.push(...ours.filter((p) => p.argv.join(' ') !== 'podman').map((p) => `process ${p.pid}: ${p.argv.join(' ')}`));
     const mounts = mountsUnder(dir);
     if (mounts.length) left.push(...mounts.map((m) => `mount ${m}`));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -75,6 +75,21 @@ ${fuse ? `[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n
     return left;
   };
   return { dir, env, podman, close };
+}
+
+function argvOf(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean); } catch { return []; }
+}
+
+/** Processes whose environment names `dir` (podman's, conmon's: CONTAINERS_CONF, XDG_RUNTIME_DIR). */
+function withEnvUnder(dir) {
+  const out = [];
+  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)) {
+    let env = '';
+    try { env = fs.readFileSync(`/proc/${name}/environ`, 'utf8'); } catch { continue; }
+    if (env.split('\0').some((e) => e.includes(`=${dir}/`))) out.push(Number(name));
+  }
+  return out;
 }
 
 const need = missing(['podman', 'conmon', 'runc', 'tar', 'slirp4netns', 'fuse-overlayfs', 'newuidmap', 'runuser']);

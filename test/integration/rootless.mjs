@@ -45,7 +45,8 @@ const VIEW = [
   'grep -E "^Cap(Eff|Prm|Bnd|Amb)" /proc/self/status', 'hostname',
   'stat -c "%n %F %t:%T" /dev/null /dev/zero', 'ulimit -n',
   'grep -E " /sys(/fs/cgroup)? " /proc/self/mounts | cut -d" " -f2-4 | cut -d, -f1',
-  'touch /sys/x 2>&1 | tail -1', 'touch /sys/fs/cgroup/memory/x 2>&1 | tail -1', 'echo done',
+  'touch /sys/x 2>&1 | tail -1', 'touch /sys/fs/cgroup/memory/x 2>&1 | tail -1',
+  'echo "cgroup submounts: $(grep " /sys/fs/cgroup/" /proc/self/mounts | cut -d" " -f4 | cut -d, -f1 | sort -u)"', 'echo done',
 ].join('; ');
 
 t.test('the default rootless bundle runs as the user, as with runc', async (t) => {
@@ -60,6 +61,7 @@ t.test('the default rootless bundle runs as the user, as with runc', async (t) =
   t.match(o.stdout, /^\/dev\/null character special file 1:3$/m, '/dev/null is the host node (bind-mounted: no mknod in a user namespace)');
   t.match(o.stdout, /^touch: \/sys\/x: Read-only file system$/m, '/sys read-only (a bind of the host\'s: no network namespace of its own)');
   t.match(o.stdout, /^touch: \/sys\/fs\/cgroup\/memory\/x: Read-only file system$/m, 'the cgroup hierarchies read-only');
+  t.match(o.stdout, /^cgroup submounts: ro$/m, 'every cgroup submount read-only (CVE-2023-25809: no cgroup namespace, rootless)');
   t.equal(o.stdout, r.stdout, 'the same view as under runc');
   t.equal(o.stderr, '');
 });

@@ -122,8 +122,7 @@ export function leftovers(root, bundleDir, id) {
   found.push(...mounts.map((m) => `mount: ${m.split(' ')[4]}`));
   if (fs.existsSync(path.join(root, id))) found.push(`state dir ${path.join(root, id)}`);
   if (fs.existsSync(path.join(root, `.${id}.lock`))) found.push(`lock file ${path.join(root, `.${id}.lock`)}`);
-  for (const base of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
-    if (!fs.existsSync(base)) continue;
+  for (const base of cgroupMountpoints()) {
     const hit = findDir(base, id, 4);
     if (hit) found.push(`cgroup ${hit}`);
   }
@@ -133,6 +132,15 @@ export function leftovers(root, bundleDir, id) {
     if (cmd.split('\0').includes(id)) found.push(`process ${pid}: ${cmd.replace(/\0/g, ' ')}`);
   }
   return found;
+}
+
+/** Every cgroup hierarchy this host mounts under /sys/fs/cgroup (v1, hybrid or pure v2), from mountinfo. */
+export function cgroupMountpoints() {
+  const points = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => /^cgroup2?$/.test(f[f.indexOf('-') + 1]) && /^\/sys\/fs\/cgroup(\/|$)/.test(f[4]))
+    .map((f) => f[4]);
+  return [...new Set(points)];
 }
 
 function findDir(base, name, depth) {
