@@ -9,7 +9,7 @@ import { CgroupError, errCode, errText } from './errors';
 import { subCgroupTargets, type SubCgroupRequest } from './sub-cgroup';
 import { freeze, FreezerTarget, isFrozen, thaw } from './freezer';
 import { mkdirBelow, readProcs, removeCgroupDir, tryRead, writeValue } from './fsio';
-import { DEFAULT_CGROUP_ROOT, detectLayout, Layout } from './mountinfo';
+import { DEFAULT_CGROUP_ROOT, detectLayout, Hierarchy, Layout } from './mountinfo';
 import { planResources, PlanContext, PlanWrite } from './plan';
 import { ownPathIn, parseProcCgroup } from './proc-cgroup';
 import { ancestorsBelow, enableSubtreeControllers, initCpuset } from './setup';
@@ -271,8 +271,15 @@ export function cgroupManager(opts: CgroupOptions): CgroupManager {
   const layout = detectLayout(opts.mountinfo ?? readText('/proc/self/mountinfo'), opts.root ?? DEFAULT_CGROUP_ROOT);
   const spec = parseCgroupsPath(opts.cgroupsPath, opts.id, opts.systemd === true);
   const self = spec.relative ? parseProcCgroup(opts.selfCgroup ?? readText('/proc/self/cgroup')) : [];
+  // A relative path (or none) goes under the runtime's own cgroup, except on a pure v2
+  // host, where, as runc's fs2 does, it goes under that cgroup's parent: the own cgroup
+  // most probably has processes, so no controller could be enabled for a child of it.
+  const base = (h: Hierarchy): string => {
+    const own = ownPathIn(self, h);
+    return layout.kind === 'v2' ? path.posix.dirname(own) : own;
+  };
   let list: Target[] = hierarchies(layout).map((h) => {
-    const cgPath = resolveIn(spec, ownPathIn(self, h));
+    const cgPath = resolveIn(spec, base(h));
     return { hierarchy: h, cgPath, dir: dirFor(h, cgPath) };
   });
   const usable = opts.usable;

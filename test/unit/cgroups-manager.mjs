@@ -150,6 +150,18 @@ t.test('relative and systemd paths land where expected', async (t) => {
   t.throws(() => setup(t, 'v1', { cgroupsPath: '/../../x' }), /^linux\.cgroupsPath: /);
 });
 
+t.test('v2: a relative path (or none) goes under the parent of the own cgroup, as runc\'s fs2', async (t) => {
+  // The own cgroup (a service, a session scope) has processes: no controller could be enabled for its child.
+  const none = setup(t, 'v2', { cgroupsPath: undefined, selfCgroup: '0::/system.slice/tests.service\n' });
+  t.same(none.m.paths().map((p) => p.path), [path.join(none.root, 'system.slice/abc')]);
+  const rel = setup(t, 'v2', { cgroupsPath: 'pod/ctr', selfCgroup: '0::/init.scope\n' });
+  t.same(rel.m.paths().map((p) => p.path), [path.join(rel.root, 'pod/ctr')]);
+  const atRoot = setup(t, 'v2', { cgroupsPath: undefined, selfCgroup: '0::/\n' });
+  t.same(atRoot.m.paths().map((p) => p.path), [path.join(atRoot.root, 'abc')], 'from the root cgroup: under the root');
+  const abs = setup(t, 'v2', { cgroupsPath: '/a/b', selfCgroup: '0::/init.scope\n' });
+  t.same(abs.m.paths().map((p) => p.path), [path.join(abs.root, 'a/b')], 'absolute paths are unchanged');
+});
+
 t.test('v2 fixture', async (t) => {
   const { root, m, f } = setup(t, 'v2');
   t.equal(m.layout, 'v2');

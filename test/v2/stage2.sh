@@ -15,7 +15,8 @@ finish() { sync; echo o > /proc/sysrq-trigger; sleep 30; }
 exec > $out/stage2.log 2>&1
 mode=${1:-init}
 set -x
-mkdir -p /v2tmp && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /v2tmp
+# TMPDIR, where the tests make their bundles: not nodev (rootfs device nodes are opened).
+mkdir -p /v2tmp && mount -t tmpfs -o mode=1777 tmpfs /v2tmp
 if [ "$mode" = init ]; then
   mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup || finish
   for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control; done
