@@ -49,7 +49,7 @@ export function onCgroupfs(dir: string): boolean {
  * directories made, top first. A component that vanishes meanwhile (the last container
  * out of the shared /ocits parent removes it) is made again: ENOENT starts over.
  */
-export function mkdirBelow(base: string, dir: string): string[] {
+export function mkdirBelow(base: string, dir: string, beforeMkdir?: (dir: string) => void): string[] {
   const rel = path.relative(base, dir);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${dir} is not below ${base}`);
   const made: string[] = [];
@@ -59,6 +59,7 @@ export function mkdirBelow(base: string, dir: string): string[] {
       for (const part of rel.split('/').filter(Boolean)) {
         cur = path.join(cur, part);
         try {
+          if (beforeMkdir && !fs.existsSync(cur)) beforeMkdir(cur);
           fs.mkdirSync(cur, 0o755);
           if (!made.includes(cur)) made.push(cur);
         } catch (e) {

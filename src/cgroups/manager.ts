@@ -26,6 +26,8 @@ export interface CgroupOptions {
   mountinfo?: string;
   /** /proc/self/cgroup text, for relative cgroupsPath (default: read it). */
   selfCgroup?: string;
+  /** Called before each missing directory is made: a create killed right after the mkdir still has it noted. */
+  beforeMkdir?: (dir: string) => void;
   /** Called after each mkdir (create notes the directory for delete --force; a test fixture tree adds the files the kernel would). */
   onMkdir?: (dir: string) => void;
   /** Rootless: only the hierarchies where this says the container's directory is usable (cgroups/rootless.ts). */
@@ -59,6 +61,7 @@ class Manager implements CgroupManager {
     private readonly id: string,
     created: string[] = [],
     private readonly onMkdir?: (dir: string) => void,
+    private readonly beforeMkdir?: (dir: string) => void,
   ) {
     this.created = created;
   }
@@ -68,7 +71,7 @@ class Manager implements CgroupManager {
   create(): void {
     try {
       for (const t of this.targets.list) {
-        const made = mkdirBelow(t.hierarchy.mountpoint, t.dir);
+        const made = mkdirBelow(t.hierarchy.mountpoint, t.dir, this.beforeMkdir);
         this.created.push(...made);
         for (const d of made) {
           this.onMkdir?.(d);
@@ -287,9 +290,9 @@ export function cgroupManager(opts: CgroupOptions): CgroupManager {
     list = list.filter((t) => usable(t.dir));
     const v1 = layout.v1.filter((h) => list.some((t) => t.hierarchy === h));
     const unified = list.find((t) => t.hierarchy === layout.unified)?.hierarchy;
-    return new Manager({ kind: v1.length === 0 ? 'v2' : unified ? 'hybrid' : 'v1', v1, unified }, new Targets(list), opts.id, [], opts.onMkdir);
+    return new Manager({ kind: v1.length === 0 ? 'v2' : unified ? 'hybrid' : 'v1', v1, unified }, new Targets(list), opts.id, [], opts.onMkdir, opts.beforeMkdir);
   }
-  return new Manager(layout, new Targets(list), opts.id, [], opts.onMkdir);
+  return new Manager(layout, new Targets(list), opts.id, [], opts.onMkdir, opts.beforeMkdir);
 }
 
 /** Reopens a manager from the directories recorded by paths() (e.g. in the state file). */

@@ -107,10 +107,11 @@ function createLocked(o: CreateOptions, lockFd: number): Created {
     // ID-mapped mounts need the host's privileges: made here, attached by the init.
     idmaps = prepareInitIdmaps(plan);
     plan.mountSources = mountSourceRequests(plan);
-    // Each directory is noted as it is made: a create killed before the record below leaves
-    // `delete --force` the list (pendingCgroupsFile) to remove.
-    const onMkdir = (d: string) => { fs.appendFileSync(pendingCgroupsFile(dir), `${d}\n`); killPoint('create:cgroup-mkdir'); };
-    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup, onMkdir };
+    // Each directory is noted before it is made: a create killed before the record below (even
+    // right after a mkdir) leaves `delete --force` the list (pendingCgroupsFile) to remove.
+    const beforeMkdir = (d: string) => { fs.appendFileSync(pendingCgroupsFile(dir), `${d}\n`); };
+    const onMkdir = () => killPoint('create:cgroup-mkdir');
+    const cgOpts = { id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup, onMkdir, beforeMkdir };
     cgroups = o.rootless ? rootlessCgroupManager(cgOpts, spec.linux?.resources) : cgroupManager(cgOpts);
     cgroups.create();
     // As runc 1.1: a cgroup that already has processes is joined, with a warning.

@@ -247,3 +247,12 @@ t.test('pure v1 refuses unified and a missing freezer', async (t) => {
   t.throws(() => m.freeze(), /freezer controller is not mounted/);
   m.destroy();
 });
+
+t.test('beforeMkdir notes each missing directory before it is made (a create killed right after the mkdir still has it noted)', async (t) => {
+  const noted = [];
+  const { m, tree } = setup(t, 'v1', { beforeMkdir: (d) => noted.push([d, fs.existsSync(d)]) });
+  m.create();
+  t.ok(noted.length > 0, 'directories were noted');
+  t.same(noted.filter(([, existed]) => existed), [], 'none existed yet when noted');
+  t.same(noted.map(([d]) => d), tree.made, 'exactly the directories made, in order');
+});
